@@ -1,0 +1,45 @@
+"""packwarden: a policy gate for AI-agent skills, plugins and protocol runs.
+
+The API returns data and raises typed errors; importing it has no side effects::
+
+    import packwarden
+    result = packwarden.check(["skills/x/skill.yaml"])
+    for finding in result.findings: ...
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from packwarden.model.errors import PolicyError, PolicyNotFoundError, PolicyValidationError
+from packwarden.model.finding import Finding, Severity
+
+if TYPE_CHECKING:
+    from packwarden.api import CheckResult, check, resolve
+    from packwarden.model.policy import EffectivePolicy
+
+__version__ = "0.1.0"
+__all__ = [
+    "CheckResult",
+    "EffectivePolicy",
+    "Finding",
+    "PolicyError",
+    "PolicyNotFoundError",
+    "PolicyValidationError",
+    "Severity",
+    "check",
+    "resolve",
+]
+
+
+def __getattr__(name: str) -> Any:
+    # check/resolve pull in the engine; load them on first use so `import packwarden` stays cheap.
+    if name in ("check", "resolve", "CheckResult"):
+        from packwarden import api
+
+        return getattr(api, name)
+    if name == "EffectivePolicy":
+        from packwarden.model.policy import EffectivePolicy
+
+        return EffectivePolicy
+    raise AttributeError(f"module 'packwarden' has no attribute {name!r}")

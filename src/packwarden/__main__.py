@@ -1,0 +1,5 @@
+import sys
+
+from packwarden.cli.main import main
+
+sys.exit(main())

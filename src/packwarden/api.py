@@ -1,0 +1,123 @@
+"""The Python API: resolve a policy, check files. Returns data; raises typed errors."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from packwarden.model import builtin_rules as R
+from packwarden.model.errors import PolicyValidationError
+from packwarden.model.finding import Finding, Severity
+from packwarden.model.policy import EffectivePolicy
+
+if TYPE_CHECKING:
+    from packwarden.artifacts.kinds import Artifact
+    from packwarden.enforce import Verdict
+    from packwarden.load.document import Document, Problem
+    from packwarden.workspace import FileSource
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    findings: tuple[Finding, ...]
+    files: int
+    policy: EffectivePolicy
+    verdict: Verdict
+
+    @property
+    def exit_code(self) -> int:
+        return self.verdict.exit_code
+
+
+def _source(cwd: Path, staged: bool, all_files: bool) -> tuple[Path, FileSource]:
+    from packwarden.workspace import DiskFiles, IndexFiles, find_root
+
+    root, in_git = find_root(cwd)
+    if staged:
+        return root, IndexFiles(root, staged_only=not all_files)
+    return root, DiskFiles(root, in_git)
+
+
+def _policy(source: FileSource, root: Path, cwd: Path, pack: str | None, strict: bool) -> EffectivePolicy:
+    from packwarden.load.document import Problem
+    from packwarden.packs.resolve import CONFIG_PATH, PolicyInputs, build_policy
+
+    config = source.read_config()
+    if isinstance(config, Problem):
+        error = Finding(R.CONFIG_INVALID.id, Severity.ERROR, f"{CONFIG_PATH} {config.message}", CONFIG_PATH)
+        raise PolicyValidationError([error])
+    return build_policy(PolicyInputs(config, pack, strict, root, cwd))
+
+
+def resolve(
+    *, cwd: str | os.PathLike[str] | None = None, pack: str | None = None, strict: bool = False, staged: bool = False
+) -> EffectivePolicy:
+    """The effective policy for the repository at ``cwd`` (default: the current directory)."""
+    here = Path(cwd or os.getcwd()).resolve()
+    root, source = _source(here, staged, all_files=False)
+    return _policy(source, root, here, pack, strict)
+
+
+def _relative(root: Path, cwd: Path, paths: Sequence[str]) -> list[str]:
+    """Root-relative POSIX paths; ``../`` marks one outside the root."""
+    return [os.path.relpath(os.path.normpath(cwd / path), root).replace(os.sep, "/") for path in paths]
+
+
+def check(
+    paths: Sequence[str] = (),
+    *,
+    cwd: str | os.PathLike[str] | None = None,
+    all_files: bool = False,
+    staged: bool = False,
+    strict: bool = False,
+    pack: str | None = None,
+) -> CheckResult:
+    """Check ``paths`` (or every file, or the staged files) against the effective policy.
+
+    Raises PolicyValidationError or PolicyNotFoundError when the policy itself is broken.
+    """
+    from packwarden.artifacts.kinds import ArtifactTable
+    from packwarden.enforce import decide
+    from packwarden.engine import builtin_finding, check_document
+    from packwarden.packs.resolve import CONFIG_PATH
+
+    here = Path(cwd or os.getcwd()).resolve()
+    root, source = _source(here, staged, all_files)
+    policy = _policy(source, root, here, pack, strict)
+    wanted = _relative(root, here, paths)
+    if all_files or CONFIG_PATH in wanted or (not wanted and not staged):
+        candidates = source.all_paths()
+    else:
+        candidates = source.expand(wanted) if wanted else source.all_paths()
+    findings: list[Finding] = list(policy.warnings)
+    for path in candidates:
+        if path.startswith("../"):
+            findings.append(builtin_finding(policy, R.PATH_OUTSIDE_REPO, "is outside the repository", path))
+    artifacts = ArtifactTable(policy.artifacts).artifacts(p for p in candidates if not p.startswith("../"))
+    source.prefetch([artifact.path for artifact in artifacts])
+    checked = 0
+    for artifact in artifacts:
+        raw = source.read(artifact.path)
+        if raw is None:
+            continue
+        checked += 1
+        findings.extend(check_document(policy, artifact, _load(artifact, raw)))
+    findings.sort(key=lambda finding: finding.sort_key)
+    return CheckResult(tuple(findings), checked, policy, decide(findings, policy))
+
+
+def _load(artifact: Artifact, raw: bytes | Problem) -> Document:
+    from packwarden.load.document import Document, Problem
+
+    if isinstance(raw, Problem):
+        return Document("", None, (raw,))
+    if artifact.path.endswith(".json"):
+        from packwarden.load.json import load_json
+
+        return load_json(raw)
+    from packwarden.load.yaml import load_yaml
+
+    return load_yaml(raw)

@@ -1,0 +1,1 @@
+"""From paths to artifacts: which kind of thing each changed file is."""

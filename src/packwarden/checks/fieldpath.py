@@ -1,0 +1,73 @@
+"""Resolving field paths (grammar in ``model.field``) against documents.
+
+Resolving a path against a document yields every value it reaches, with its position, and
+every place where a key it names is missing (what ``required`` reports).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from packwarden.load.document import Mark, PosDict, PosList
+from packwarden.model.field import Segment, parse_field
+
+
+@dataclass(frozen=True, slots=True)
+class Located:
+    value: Any
+    line: int
+    column: int
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    found: tuple[Located, ...]
+    missing: tuple[Located, ...]  # value: the parent; path: the missing field
+
+
+def _join(prefix: str, segment: Segment, key: Any) -> str:
+    if isinstance(segment, int) or (segment is None and isinstance(key, int)):
+        return f"{prefix}[{key}]"
+    return f"{prefix}.{key}" if prefix else str(key)
+
+
+def resolve(root: Any, field: str) -> Resolution:
+    """Every value ``field`` reaches in ``root``, and every place a named key is missing."""
+    start = root.mark if isinstance(root, (PosDict, PosList)) else (1, 1)
+    frontier: list[tuple[Any, Mark, str]] = [(root, start, "")]
+    missing: list[Located] = []
+    for segment in parse_field(field):
+        following: list[tuple[Any, Mark, str]] = []
+        for node, mark, prefix in frontier:
+            if segment is None:
+                if isinstance(node, PosDict):
+                    following.extend((v, node.marks[k], _join(prefix, segment, k)) for k, v in node.items())
+                elif isinstance(node, PosList):
+                    following.extend((v, node.marks[i], _join(prefix, segment, i)) for i, v in enumerate(node))
+            elif isinstance(segment, int):
+                if isinstance(node, PosList) and segment < len(node):
+                    following.append((node[segment], node.marks[segment], _join(prefix, segment, segment)))
+            elif isinstance(node, PosDict) and segment in node:
+                following.append((node[segment], node.marks[segment], _join(prefix, segment, segment)))
+            elif isinstance(node, PosDict) or node is None:
+                missing.append(Located(node, mark[0], mark[1], _join(prefix, segment, segment)))
+        frontier = following
+    found = tuple(Located(v, m[0], m[1], p) for v, m, p in frontier)
+    return Resolution(found, tuple(missing))
+
+
+def items(found: tuple[Located, ...]) -> list[Located]:
+    """Values, with lists opened one level: value checks apply to each item of a list."""
+    flat: list[Located] = []
+    for located in found:
+        value = located.value
+        if isinstance(value, PosList):
+            flat.extend(
+                Located(v, m[0], m[1], f"{located.path}[{i}]")
+                for i, (v, m) in enumerate(zip(value, value.marks, strict=True))
+            )
+        else:
+            flat.append(located)
+    return flat

@@ -1,0 +1,53 @@
+"""pattern: the value must match a regular expression.
+
+What it does: searches each string value (each item, for a list) with the pattern; a value
+that does not match is reported. Anchor the pattern (``^...$``) to match the whole value.
+Without a ``field``, the pattern must occur somewhere in the file's text. Patterns run on RE2
+(linear time); look-arounds and back-references fall back to ``regex`` under a timeout.
+
+Why it matters: names, versions and ids are read by other tools; a consistent format keeps
+registries sortable, URLs valid and lookups exact.
+
+Example:
+    rule:  {id: skill.name-format, field: name, pattern: '^[a-z][a-z0-9.]*[a-z0-9]$'}
+    bad:   name: Data Transform
+    good:  name: data.transform
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from packwarden.checks.fieldpath import items
+from packwarden.checks.target import Hit, Target, hit_at, show
+from packwarden.model.pattern import compile_pattern
+from packwarden.model.rule import Rule
+
+KEY = "pattern"
+NEEDS_FIELD = False
+
+
+def as_text(value: object) -> str | None:
+    """The text a pattern sees: strings as they are, numbers and booleans as written."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return None
+
+
+def check(rule: Rule, target: Target) -> Iterator[Hit]:
+    source = str(rule.params[KEY])
+    pattern = compile_pattern(source)
+    if target.resolution is None:
+        if pattern.search(target.text) is None:
+            yield Hit(f"the file does not match {source!r}", 1, 1)
+        return
+    for located in items(target.resolution.found):
+        text = as_text(located.value)
+        if text is None:
+            yield hit_at(located, f"'{located.path}' is {show(located.value)}, not text to match {source!r}")
+        elif pattern.search(text) is None:
+            yield hit_at(located, f"'{located.path}' {show(located.value)} does not match {source!r}")

@@ -1,0 +1,50 @@
+"""What a check looks at, and what it reports back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from packwarden.checks.fieldpath import Located, Resolution
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One document seen through one rule's field path (text rules have no resolution)."""
+
+    kind: str
+    text: str
+    data: Any
+    resolution: Resolution | None
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A violation before the engine turns it into a Finding."""
+
+    message: str
+    line: int
+    column: int
+    field: str = ""
+    value: Any = None
+    detail: str = ""  # "field = value", appended to a pack's own message; empty for text matches
+
+
+def show(value: Any) -> str:
+    """A value as a message shows it: short, quoted like YAML, never multi-line."""
+    if isinstance(value, str):
+        text = repr(value)
+    elif value is None:
+        text = "null"
+    elif isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, (dict, list)):
+        text = "a mapping" if isinstance(value, dict) else "a list"
+    else:
+        text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def hit_at(located: Located, message: str) -> Hit:
+    detail = f"{located.path} = {show(located.value)}"
+    return Hit(message, located.line, located.column, located.path, located.value, detail)

@@ -1,0 +1,30 @@
+"""``packwarden check``: the hook's command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from packwarden.cli.options import add_color, add_pack, use_color
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", help="files or directories (default: every file)")
+    scope = parser.add_mutually_exclusive_group()
+    scope.add_argument("--all-files", action="store_true", help="check every file in the repository")
+    parser.add_argument(
+        "--staged", action="store_true", help="check what is staged in the git index, not the working tree"
+    )
+    parser.add_argument("--strict", action="store_true", help="strict mode: error findings block")
+    add_pack(parser)
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    add_color(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from packwarden.api import check
+    from packwarden.report import get_reporter
+
+    result = check(args.paths, all_files=args.all_files, staged=args.staged, strict=args.strict, pack=args.pack)
+    get_reporter(args.format)(result, sys.stdout, use_color(args.color, sys.stdout))
+    return result.exit_code

@@ -1,0 +1,59 @@
+"""Map failures to fixed exit codes; unexpected ones write a crash log (exit 3)."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from packwarden.model.errors import GitError, PolicyNotFoundError, PolicyValidationError, UsageError
+
+EXIT_INPUT_ERROR = 2
+EXIT_INTERNAL = 3
+
+
+def crash_log_path() -> Path:
+    from platformdirs import user_cache_dir
+
+    return Path(os.environ.get("PACKWARDEN_HOME") or user_cache_dir("packwarden")) / "crash.log"
+
+
+def _write_crash_log(argv: Sequence[str]) -> Path | None:
+    from packwarden import __version__
+
+    path = crash_log_path()
+    text = (
+        f"packwarden {__version__}\npython {sys.version.split()[0]} on {platform.platform()}\n"
+        f"argv: {list(argv)}\ncwd: {os.getcwd()}\n\n{traceback.format_exc()}"
+    )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError:
+        return None
+    return path
+
+
+def guarded(run: Callable[[], int], argv: Sequence[str], color: bool) -> int:
+    """Run a command; turn known errors into exit 2 and anything else into exit 3."""
+    try:
+        return run()
+    except PolicyValidationError as exc:
+        from packwarden.report.text import render_findings
+
+        render_findings(exc.errors + exc.warnings, sys.stdout, color)
+        print(f"packwarden: the policy is invalid ({len(exc.errors)} error(s)); nothing was checked", file=sys.stderr)
+        return EXIT_INPUT_ERROR
+    except (PolicyNotFoundError, UsageError, GitError) as exc:
+        print(f"packwarden: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the last line of defence
+        path = _write_crash_log(argv)
+        where = f"; details in {path}" if path else ""
+        print(f"packwarden: internal error: {type(exc).__name__}: {exc}{where}", file=sys.stderr)
+        return EXIT_INTERNAL

@@ -1,0 +1,60 @@
+"""``packwarden`` and its subcommands: one module per command, in one explicit table."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from typing import Protocol
+
+from packwarden.cli.errors import guarded
+from packwarden.cli.options import use_color
+
+COMMANDS = {
+    "check": ("packwarden.cli.check", "check files against the effective policy"),
+    "packs": ("packwarden.cli.packs", "list, show, compare and try policy packs"),
+    "effective": ("packwarden.cli.effective", "show the effective policy and where each value came from"),
+    "explain": ("packwarden.cli.explain", "explain a rule: what it checks, why, bad and good examples"),
+    "docs": ("packwarden.cli.docs", "regenerate (or --check) the rule reference in docs/rules/"),
+}
+
+
+class Command(Protocol):
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
+    def run(self, args: argparse.Namespace) -> int: ...
+
+
+def _command(name: str) -> Command:
+    module: Command = importlib.import_module(COMMANDS[name][0])
+    return module
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from packwarden import __version__
+
+    parser = argparse.ArgumentParser(prog="packwarden", description="Policy gate for AI-agent skills and agents.")
+    parser.add_argument("--version", action="version", version=f"packwarden {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, (_, summary) in COMMANDS.items():
+        sub = commands.add_parser(name, help=summary, description=summary)
+        _command(name).add_arguments(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    return guarded(lambda: _parse_and_run(arguments), arguments, use_color("auto", sys.stdout))
+
+
+def _parse_and_run(arguments: list[str]) -> int:
+    try:
+        args = build_parser().parse_args(arguments)
+    except SystemExit as exit_:
+        return 0 if exit_.code in (0, None) else 2
+    return _command(args.command).run(args)
+
+
+def policy_check() -> int:
+    """The ``policy-check`` console script: ``packwarden check`` with the hook's arguments."""
+    return main(["check", *sys.argv[1:]])

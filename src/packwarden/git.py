@@ -1,0 +1,120 @@
+"""The git calls packwarden needs, through the git executable.
+
+gitpython wraps the same executable but costs ~70 ms to import, more than the whole hook's
+budget (see docs/performance.md), so this module speaks to git directly. Every call inherits
+the environment: GIT_INDEX_FILE set by ``git commit -a`` or ``git commit <path>`` and
+GIT_DIR of linked worktrees are honoured as git itself honours them.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from packwarden.model.errors import GitError
+
+MODE_SYMLINK = "120000"
+MODE_SUBMODULE = "160000"
+
+
+@dataclass(frozen=True, slots=True)
+class IndexEntry:
+    path: str
+    mode: str
+    oid: str
+
+
+def run_git(args: Sequence[str], cwd: Path) -> bytes:
+    try:
+        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
+    except OSError as exc:
+        raise GitError(f"cannot run git: {exc.strerror}") from exc
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(f"git {args[0]} failed: {message[-1] if message else done.returncode}")
+    return done.stdout
+
+
+def toplevel(cwd: Path) -> Path | None:
+    """The work tree's top directory, or None outside a git work tree."""
+    try:
+        out = run_git(["rev-parse", "--show-toplevel"], cwd)
+    except GitError:
+        return None
+    return Path(out.decode("utf-8", "surrogateescape").rstrip("\n"))
+
+
+def _split_z(out: bytes) -> list[str]:
+    return [part.decode("utf-8", "surrogateescape") for part in out.split(b"\0") if part]
+
+
+def tracked_files(cwd: Path, under: Sequence[str] = ()) -> list[str]:
+    """Paths in the index, relative to ``cwd``."""
+    return _split_z(run_git(["ls-files", "-z", "--", *under], cwd))
+
+
+def index_entries(cwd: Path) -> list[IndexEntry]:
+    """Every index entry (mode, blob id, path relative to ``cwd``), stage 0 only."""
+    entries = []
+    for record in _split_z(run_git(["ls-files", "-s", "-z"], cwd)):
+        meta, _, path = record.partition("\t")
+        mode, oid, stage = meta.split(" ")
+        if stage == "0":
+            entries.append(IndexEntry(path, mode, oid))
+    return entries
+
+
+def staged_entries(cwd: Path) -> list[IndexEntry]:
+    """Entries added, copied, modified or changed in type in the index, relative to ``cwd``."""
+    out = run_git(["diff", "--cached", "--raw", "-z", "--no-renames", "--relative", "--diff-filter=ACMT"], cwd)
+    parts = out.split(b"\0")
+    entries = []
+    for meta, path in zip(parts[0::2], parts[1::2], strict=False):
+        if not meta.startswith(b":"):
+            continue
+        fields = meta[1:].decode("ascii").split(" ")
+        entries.append(IndexEntry(path.decode("utf-8", "surrogateescape"), fields[1], fields[3]))
+    return entries
+
+
+def read_blobs(cwd: Path, oids: Sequence[str], max_bytes: int) -> dict[str, bytes | int]:
+    """Blob contents by id through one ``git cat-file --batch``; the size for blobs over the cap."""
+    if not oids:
+        return {}
+    process = subprocess.Popen(["git", "cat-file", "--batch"], cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert process.stdin is not None and process.stdout is not None
+    request = "".join(f"{oid}\n" for oid in oids).encode("ascii")
+
+    def feed() -> None:
+        assert process.stdin is not None
+        try:
+            process.stdin.write(request)
+        finally:
+            process.stdin.close()
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    blobs: dict[str, bytes | int] = {}
+    out = process.stdout
+    try:
+        for _ in oids:
+            header = out.readline().split()
+            if len(header) != 3:
+                raise GitError(f"git cat-file: object {header[0].decode() if header else '?'} is missing")
+            oid, size = header[0].decode("ascii"), int(header[2])
+            if size > max_bytes:
+                remaining = size + 1
+                while remaining:
+                    remaining -= len(out.read(min(remaining, 1 << 20)))
+                blobs[oid] = size
+            else:
+                blobs[oid] = out.read(size)
+                out.read(1)
+    finally:
+        writer.join()
+        out.close()
+        process.wait()
+    return blobs

@@ -1,0 +1,63 @@
+"""Parsed documents: plain dicts and lists that remember where each value stood."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from packwarden.model.builtin_rules import BuiltinRule
+
+Mark = tuple[int, int]  # 1-based line and column
+
+
+class PosDict(dict[Any, Any]):
+    """A mapping that knows the position of each value (``marks``) and each key."""
+
+    __slots__ = ("key_marks", "mark", "marks")
+
+    def __init__(self, mark: Mark) -> None:
+        super().__init__()
+        self.mark = mark
+        self.marks: dict[Any, Mark] = {}
+        self.key_marks: dict[Any, Mark] = {}
+
+
+class PosList(list[Any]):
+    """A sequence that knows the position of each item."""
+
+    __slots__ = ("mark", "marks")
+
+    def __init__(self, mark: Mark) -> None:
+        super().__init__()
+        self.mark = mark
+        self.marks: list[Mark] = []
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Why a file could not be read, and where."""
+
+    rule: BuiltinRule
+    message: str
+    line: int = 1
+    column: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A loaded file: its text, its data (None when it could not be parsed) and problems."""
+
+    text: str
+    data: Any = None
+    problems: tuple[Problem, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def line_col(text: str, offset: int) -> Mark:
+    """1-based line and column of a character offset."""
+    line = text.count("\n", 0, offset) + 1
+    start = text.rfind("\n", 0, offset) + 1
+    return line, offset - start + 1

@@ -1,0 +1,190 @@
+"""A strict YAML reader on libyaml's event stream.
+
+PyYAML's own loaders resolve YAML 1.1 (``NO`` is False, ``0777`` is octal, ``1:20`` is 80),
+follow aliases, keep the last of duplicate keys and recurse in C until the stack overflows on
+deep input. This reader consumes parse events iteratively instead, so it can stop at the first
+anchor, alias, unknown tag, duplicate key or excessive depth, resolves plain scalars by the
+YAML 1.2 core schema, and records the line and column of every value.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import yaml
+from yaml import events
+
+from packwarden.load.document import Document, Mark, PosDict, PosList, Problem, line_col
+from packwarden.load.limits import MAX_DEPTH, MAX_FILE_BYTES, MAX_INT_DIGITS
+from packwarden.load.text import decode
+from packwarden.model import builtin_rules as R
+
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_CORE = "tag:yaml.org,2002:"
+_STRING_TAGS = {"!", _CORE + "str"}
+_PLAIN_TAGS = {_CORE + "int", _CORE + "float", _CORE + "bool", _CORE + "null"}
+_COLLECTION_TAGS = {_CORE + "map", _CORE + "seq"}
+_NULL = {"", "~", "null", "Null", "NULL"}
+_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_INT = re.compile(r"[-+]?[0-9]+\Z")
+_INT_BASE = re.compile(r"0(o[0-7]+|x[0-9a-fA-F]+)\Z")
+_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
+_SPECIAL_FLOAT = re.compile(r"([-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))\Z")
+_MAYBE_NOT_STRING = frozenset("-+.0123456789~nNtTfF")
+
+
+class _Stop(Exception):
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+
+
+def _mark(event: Any) -> Mark:
+    return event.start_mark.line + 1, event.start_mark.column + 1
+
+
+def _plain(value: str, mark: Mark) -> Any:
+    """Resolve an untagged plain scalar by the YAML 1.2 core schema."""
+    if value and value[0] not in _MAYBE_NOT_STRING:
+        return value
+    if value in _NULL:
+        return None
+    if value in _BOOL:
+        return _BOOL[value]
+    if _INT.match(value):
+        if len(value.lstrip("+-")) > MAX_INT_DIGITS:
+            raise _Stop(Problem(R.PARSE_NUMBER, f"integer with {len(value)} digits", *mark))
+        return int(value)
+    if _INT_BASE.match(value):
+        if len(value) - 2 > MAX_INT_DIGITS:
+            raise _Stop(Problem(R.PARSE_NUMBER, f"integer with {len(value) - 2} digits", *mark))
+        return int(value, 0)
+    if _SPECIAL_FLOAT.match(value):
+        raise _Stop(Problem(R.PARSE_NUMBER, f"{value!r} is not a finite number", *mark))
+    if _FLOAT.match(value):
+        number = float(value)
+        if math.isinf(number):
+            raise _Stop(Problem(R.PARSE_NUMBER, f"{value!r} is not a finite number", *mark))
+        return number
+    return value
+
+
+def _scalar(event: Any) -> Any:
+    mark = _mark(event)
+    tag = event.tag
+    if tag is None:
+        return _plain(event.value, mark) if event.implicit[0] else event.value
+    if tag in _STRING_TAGS:
+        return event.value
+    if tag in _PLAIN_TAGS:
+        return _plain(event.value, mark)
+    raise _Stop(Problem(R.PARSE_TAG, f"tag {tag!r} is not allowed", *mark))
+
+
+def _check_node(event: Any, depth: int) -> None:
+    if event.anchor is not None:
+        raise _Stop(Problem(R.PARSE_ANCHOR, f"anchor &{event.anchor} is not allowed", *_mark(event)))
+    if depth >= MAX_DEPTH:
+        raise _Stop(Problem(R.PARSE_DEPTH, f"nested deeper than {MAX_DEPTH} levels", *_mark(event)))
+    if isinstance(event, events.CollectionStartEvent) and event.tag not in (None, "!", *_COLLECTION_TAGS):
+        raise _Stop(Problem(R.PARSE_TAG, f"tag {event.tag!r} is not allowed", *_mark(event)))
+
+
+class _Builder:
+    """Turns events into PosDict/PosList trees, one frame per open collection."""
+
+    def __init__(self) -> None:
+        self.stack: list[PosDict | PosList] = []
+        self.keys: list[tuple[Any, Mark] | None] = []
+        self.root: Any = None
+        self.documents = 0
+
+    def add(self, value: Any, mark: Mark, is_collection: bool) -> None:
+        if not self.stack:
+            self.root = value
+            return
+        top = self.stack[-1]
+        if isinstance(top, PosList):
+            top.append(value)
+            top.marks.append(mark)
+            return
+        pending = self.keys[-1]
+        if pending is None:
+            if is_collection:
+                raise _Stop(Problem(R.PARSE_KEY, "a mapping key must be a scalar", *mark))
+            if value in top:
+                first = top.key_marks[value]
+                message = f"duplicate key {value!r} (first at line {first[0]})"
+                raise _Stop(Problem(R.PARSE_DUPLICATE_KEY, message, *mark))
+            self.keys[-1] = (value, mark)
+            return
+        key, key_mark = pending
+        top[key] = value
+        top.marks[key] = mark
+        top.key_marks[key] = key_mark
+        self.keys[-1] = None
+
+    def run(self, loader: Any) -> Any:
+        get_event = loader.get_event
+        scalar_event, mapping_start = events.ScalarEvent, events.MappingStartEvent
+        while True:
+            event = get_event()
+            kind = type(event)
+            if kind is scalar_event:
+                if event.anchor is not None:
+                    _check_node(event, 0)
+                self.add(_scalar(event), _mark(event), False)
+            elif kind is mapping_start or kind is events.SequenceStartEvent:
+                _check_node(event, len(self.stack))
+                mark = _mark(event)
+                container: PosDict | PosList = PosDict(mark) if kind is mapping_start else PosList(mark)
+                self.add(container, mark, True)
+                self.stack.append(container)
+                self.keys.append(None)
+            elif kind is events.MappingEndEvent or kind is events.SequenceEndEvent:
+                self.stack.pop()
+                self.keys.pop()
+            elif kind is events.AliasEvent:
+                raise _Stop(Problem(R.PARSE_ANCHOR, f"alias *{event.anchor} is not allowed", *_mark(event)))
+            elif kind is events.DocumentStartEvent:
+                self.documents += 1
+                if self.documents > 1:
+                    message = "more than one YAML document in the file"
+                    raise _Stop(Problem(R.PARSE_MULTI_DOCUMENT, message, *_mark(event)))
+            elif kind is events.StreamEndEvent:
+                return self.root
+
+
+def load_yaml_text(text: str) -> Document:
+    """Parse YAML text into a position-aware tree, or a problem with its location."""
+    loader = _Loader(text)
+    try:
+        data = _Builder().run(loader)
+    except _Stop as stop:
+        return Document(text, None, (stop.problem,))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        message = " ".join(part for part in (exc.context, exc.problem) if part) or "invalid YAML"
+        return Document(text, None, (Problem(R.PARSE_SYNTAX, message, line, column),))
+    except yaml.reader.ReaderError as exc:
+        offset = exc.position  # libyaml counts bytes of the UTF-8 text, PyYAML characters
+        if _Loader is not yaml.SafeLoader:
+            offset = len(text.encode("utf-8")[:offset].decode("utf-8", "ignore"))
+        problem = Problem(R.PARSE_SYNTAX, str(exc).splitlines()[0], *line_col(text, offset))
+        return Document(text, None, (problem,))
+    except yaml.YAMLError as exc:
+        return Document(text, None, (Problem(R.PARSE_SYNTAX, str(exc).splitlines()[0]),))
+    finally:
+        loader.dispose()
+    return Document(text, data)
+
+
+def load_yaml(raw: bytes, max_bytes: int = MAX_FILE_BYTES) -> Document:
+    """Read YAML bytes under the size cap."""
+    text = decode(raw, max_bytes)
+    if isinstance(text, Problem):
+        return Document("", None, (text,))
+    return load_yaml_text(text)

@@ -1,0 +1,203 @@
+"""Rules that belong to packwarden itself rather than to a pack.
+
+They report files packwarden cannot read safely (``parse.*``, ``path.*``) and problems in its
+own inputs (``pack.*``, ``config.*``). Packs may change the severity of the ``parse.*`` and
+``path.*`` rules like any other; ``pack.*`` and ``config.*`` errors always exit 2.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from packwarden.model.finding import Severity
+from packwarden.model.rule import RuleDoc
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltinRule:
+    id: str
+    severity: Severity
+    doc: RuleDoc
+
+
+def _rule(rule_id: str, severity: Severity, summary: str, why: str, bad: str, good: str) -> BuiltinRule:
+    return BuiltinRule(rule_id, severity, RuleDoc(summary, why, bad, good))
+
+
+E, W = Severity.ERROR, Severity.WARNING
+
+PARSE_SYNTAX = _rule(
+    "parse.syntax",
+    E,
+    "The file is not valid YAML or JSON.",
+    "A manifest that does not parse cannot be checked, and the tools that read it will fail too.",
+    "name: [unclosed",
+    "name: closed.list",
+)
+PARSE_ENCODING = _rule(
+    "parse.encoding",
+    E,
+    "The file is not UTF-8 text.",
+    "Manifests are read by many tools; only UTF-8 is read the same way by all of them.",
+    "(bytes 0xff 0xfe in the file)",
+    "name: utf8.text",
+)
+PARSE_TOO_LARGE = _rule(
+    "parse.too-large",
+    E,
+    "The file is larger than packwarden reads.",
+    "A manifest of megabytes is a mistake or an attack; reading it would make every commit slow.",
+    "(a 50 MB skill.yaml)",
+    "(a skill.yaml of a few kilobytes)",
+)
+PARSE_ANCHOR = _rule(
+    "parse.yaml-anchor",
+    E,
+    "YAML anchors and aliases are not allowed in checked files.",
+    "Aliases let a tiny file expand into gigabytes (a 'billion laughs' bomb) and hide where a value really comes from.",
+    "base: &b {x: 1}\nother: *b",
+    "base: {x: 1}\nother: {x: 1}",
+)
+PARSE_DUPLICATE_KEY = _rule(
+    "parse.duplicate-key",
+    E,
+    "A mapping has the same key twice.",
+    "Parsers disagree about which value wins, so a reviewer and the tool may see different files.",
+    "name: a.b\nname: c.d",
+    "name: a.b",
+)
+PARSE_DEPTH = _rule(
+    "parse.too-deep",
+    E,
+    "The document is nested deeper than packwarden reads.",
+    "Deep nesting crashes recursive parsers; no real manifest is nested this deep.",
+    "[[[[[[[[ ... ]]]]]]]]",
+    "permissions: [read]",
+)
+PARSE_TAG = _rule(
+    "parse.yaml-tag",
+    E,
+    "The YAML file uses a tag packwarden does not accept.",
+    "Tags such as !!python/object ask a loader to build objects or run code.",
+    "handler: !!python/name:os.system",
+    "handler: handler.py",
+)
+PARSE_KEY = _rule(
+    "parse.key-type",
+    E,
+    "A mapping key is not a plain string, number or boolean.",
+    "Complex keys (mappings or lists as keys) cannot be addressed by field rules.",
+    "? [a, b]\n: value",
+    "a_b: value",
+)
+PARSE_NUMBER = _rule(
+    "parse.number",
+    E,
+    "A number is too large, or is NaN or infinite.",
+    "Huge integers make parsers slow and NaN compares unequal to itself, so checks misbehave.",
+    '{"size": 1e999999}',
+    '{"size": 1024}',
+)
+PARSE_MULTI_DOCUMENT = _rule(
+    "parse.multiple-documents",
+    E,
+    "A manifest holds more than one YAML document.",
+    "Tools read only the first document; the rest would go unchecked.",
+    "name: a.b\n---\nname: c.d",
+    "name: a.b",
+)
+PARSE_ROOT = _rule(
+    "parse.not-mapping",
+    E,
+    "A manifest's top level is not a mapping (or the file is empty).",
+    "Every manifest field lives in a top-level mapping; a list or a bare string has no fields.",
+    "- name: a.b",
+    "name: a.b",
+)
+PATH_SYMLINK = _rule(
+    "path.symlink",
+    W,
+    "A checked path is a symbolic link; packwarden does not follow it.",
+    "A link can point anywhere, also outside the repository; its target is checked on its own.",
+    "skills/x/skill.yaml -> ../../shared/skill.yaml",
+    "skills/x/skill.yaml (a regular file)",
+)
+PATH_OUTSIDE_REPO = _rule(
+    "path.outside-repo",
+    E,
+    "A path leads outside the repository.",
+    "The hook must only read the repository it checks; a link to /etc/passwd is not a manifest.",
+    "skills/x/skill.yaml -> /etc/passwd",
+    "skills/x/skill.yaml (a regular file)",
+)
+PATH_SUBMODULE = _rule(
+    "path.submodule",
+    W,
+    "A checked path is a git submodule; its contents are not checked here.",
+    "A submodule is another repository with its own hooks and history.",
+    "skills/vendor (submodule)",
+    "skills/vendor/skill.yaml (a regular file)",
+)
+PATH_UNREADABLE = _rule(
+    "path.unreadable",
+    E,
+    "A path given to packwarden cannot be read.",
+    "A manifest that cannot be read cannot be checked; silence would look like a pass.",
+    "(a file without read permission)",
+    "(a readable file)",
+)
+PACK_INVALID = _rule(
+    "pack.invalid",
+    E,
+    "A policy pack does not follow the pack schema.",
+    "A broken pack would silently check less than its authors meant.",
+    "rules: [{id: x, severity: fatal}]",
+    "rules: [{id: x, severity: error, required: true, field: name}]",
+)
+PACK_WARNING = _rule(
+    "pack.meaningless",
+    W,
+    "A pack holds a field packwarden does not use.",
+    "A field that does nothing looks like a check to its author; saying so avoids a silent skip.",
+    "rules: [{field: name, colour: red}]",
+    "rules: [{field: name, pattern: '^[a-z]+$'}]",
+)
+PACK_REGEX_TIMEOUT = _rule(
+    "pack.regex-timeout",
+    E,
+    "A policy regex took too long on a file and was stopped.",
+    "Back-tracking patterns can take forever on hostile input; the hook must never hang.",
+    "pattern: '(a+)+$'",
+    "pattern: '^a+$'",
+)
+CONFIG_INVALID = _rule(
+    "config.invalid",
+    E,
+    "The repository's .packwarden/policy.yml is invalid.",
+    "A config that cannot be read would silently fall back to another policy.",
+    "mode: strict-ish",
+    "mode: block",
+)
+
+ALL: tuple[BuiltinRule, ...] = (
+    PARSE_SYNTAX,
+    PARSE_ENCODING,
+    PARSE_TOO_LARGE,
+    PARSE_ANCHOR,
+    PARSE_DUPLICATE_KEY,
+    PARSE_DEPTH,
+    PARSE_TAG,
+    PARSE_KEY,
+    PARSE_NUMBER,
+    PARSE_MULTI_DOCUMENT,
+    PARSE_ROOT,
+    PATH_SYMLINK,
+    PATH_OUTSIDE_REPO,
+    PATH_SUBMODULE,
+    PATH_UNREADABLE,
+    PACK_INVALID,
+    PACK_WARNING,
+    PACK_REGEX_TIMEOUT,
+    CONFIG_INVALID,
+)
+BY_ID = {rule.id: rule for rule in ALL}

@@ -1,0 +1,37 @@
+"""Typed exceptions of the public API."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from packwarden.model.finding import Finding
+
+
+class PolicyError(Exception):
+    """Base of every error packwarden raises on purpose."""
+
+
+class PolicyNotFoundError(PolicyError):
+    """A pack named by key@version, or a pack file, does not exist."""
+
+
+class PolicyValidationError(PolicyError):
+    """A pack or config file is invalid. ``errors`` block use; ``warnings`` do not."""
+
+    def __init__(self, errors: Sequence[Finding], warnings: Sequence[Finding] = ()) -> None:
+        self.errors = tuple(errors)
+        self.warnings = tuple(warnings)
+        first = self.errors[0] if self.errors else None
+        where = f"{first.path}:{first.line}:{first.column}: {first.message}" if first else ""
+        more = f" (and {len(self.errors) - 1} more)" if len(self.errors) > 1 else ""
+        super().__init__(f"invalid policy: {where}{more}")
+
+
+class UsageError(PolicyError):
+    """The command line asks for something impossible (exit code 2)."""
+
+
+class GitError(PolicyError):
+    """git failed, or the directory is not the repository the command needs."""

@@ -1,0 +1,63 @@
+"""The finding record and the severity scale."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+class Severity(enum.Enum):
+    """How much a finding matters; see DESIGN.md, "Severity and mode"."""
+
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+    BLOCK = "block"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        """The severity named ``text``; raises ValueError for anything else."""
+        return cls(text.strip().lower())
+
+
+_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2, Severity.BLOCK: 3}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem at one place, from one rule of one pack."""
+
+    rule: str
+    severity: Severity
+    message: str
+    path: str
+    line: int = 1
+    column: int = 1
+    pack: str = "packwarden"
+    fix: str = ""
+    scope: str = ""
+    metadata: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.path, self.line, self.column, self.rule, self.message)
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain data for JSON output and the result cache."""
+        return {
+            "rule": self.rule,
+            "severity": self.severity.value,
+            "message": self.message,
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "pack": self.pack,
+            "fix": self.fix,
+            "scope": self.scope,
+            "metadata": dict(self.metadata),
+        }

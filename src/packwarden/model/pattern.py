@@ -1,0 +1,73 @@
+"""Policy regexes: RE2 when it can take the pattern, `regex` under a timeout when it cannot.
+
+RE2 runs in linear time, so most policy patterns can never hang. Look-arounds and
+back-references need a back-tracking engine; those run under ``regex`` with a timeout, and a
+pattern that times out raises ``PatternTimeout`` for the caller to report against its pack.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Protocol
+
+TIMEOUT_SECONDS = 0.25
+
+
+class PatternTimeout(Exception):
+    """A back-tracking pattern ran longer than TIMEOUT_SECONDS."""
+
+
+class InvalidPattern(ValueError):
+    """Neither engine accepts the pattern."""
+
+
+class _Match(Protocol):
+    def start(self) -> int: ...
+    def end(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyPattern:
+    source: str
+    engine: str
+    _compiled: object
+
+    def search(self, text: str, pos: int = 0) -> _Match | None:
+        if self.engine == "re2":
+            return self._compiled.search(text, pos)  # type: ignore[attr-defined, no-any-return]
+        try:
+            return self._compiled.search(text, pos, timeout=TIMEOUT_SECONDS)  # type: ignore[attr-defined, no-any-return]
+        except TimeoutError as exc:
+            raise PatternTimeout(self.source) from exc
+
+    def finditer(self, text: str) -> list[_Match]:
+        """All non-overlapping matches, scanning with ``search`` so the timeout applies."""
+        found: list[_Match] = []
+        pos = 0
+        while pos <= len(text):
+            match = self.search(text, pos)
+            if match is None:
+                break
+            found.append(match)
+            pos = match.end() if match.end() > match.start() else match.end() + 1
+        return found
+
+
+@functools.lru_cache(maxsize=1024)
+def compile_pattern(source: str) -> PolicyPattern:
+    """Compile ``source``; raises InvalidPattern with the engine's message."""
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False
+    try:
+        return PolicyPattern(source, "re2", re2.compile(source, options))
+    except re2.error:
+        pass
+    import regex
+
+    try:
+        return PolicyPattern(source, "regex", regex.compile(source, regex.VERSION0))
+    except regex.error as exc:
+        raise InvalidPattern(f"invalid regular expression {source!r}: {exc}") from exc

@@ -1,0 +1,60 @@
+"""The effective policy: every layer folded into what the engine evaluates."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from packwarden.model.builtin_rules import BuiltinRule
+from packwarden.model.finding import Finding, Severity
+from packwarden.model.rule import Rule
+
+DEFAULT_ARTIFACTS: Mapping[str, tuple[str, ...]] = {
+    "skill": ("**/skill.yaml", "**/skill.yml"),
+    "agent": ("**/agent.yaml", "**/agent.yml"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class EffectivePolicy:
+    """What applies, and (``origins``) which layer set each value.
+
+    ``origins`` keys: ``mode``, ``fail_on``, ``rule:<id>`` (where the rule was defined) and
+    ``severity:<id>`` (where its severity was last set).
+    """
+
+    packs: tuple[str, ...]
+    mode: str = "warn"
+    fail_on: Severity = Severity.ERROR
+    rules: tuple[Rule, ...] = ()
+    artifacts: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_ARTIFACTS))
+    builtin_severities: Mapping[str, Severity] = field(default_factory=dict)
+    defaults: Mapping[str, object] = field(default_factory=dict)
+    origins: Mapping[str, str] = field(default_factory=dict)
+    warnings: tuple[Finding, ...] = ()
+
+    @property
+    def pack(self) -> str:
+        """The selected pack (the last of the chain)."""
+        return self.packs[-1] if self.packs else "packwarden"
+
+    def severity_of(self, rule: BuiltinRule) -> Severity:
+        return self.builtin_severities.get(rule.id, rule.severity)
+
+    def canonical(self) -> dict[str, object]:
+        return {
+            "packs": list(self.packs),
+            "mode": self.mode,
+            "fail_on": self.fail_on.value,
+            "rules": [rule.canonical() for rule in sorted(self.rules, key=lambda r: r.id)],
+            "artifacts": {kind: list(globs) for kind, globs in sorted(self.artifacts.items())},
+            "builtin_severities": {k: v.value for k, v in sorted(self.builtin_severities.items())},
+        }
+
+    @property
+    def digest(self) -> str:
+        """sha256 over the canonical JSON form: equal digests find equal findings."""
+        text = json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -1,0 +1,55 @@
+"""Compiled rules: what the engine evaluates, free of any schema library."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from packwarden.model.finding import Severity
+
+
+@dataclass(frozen=True, slots=True)
+class RuleDoc:
+    """The documentation every rule carries: `packwarden explain RULE` prints it."""
+
+    summary: str = ""
+    why: str = ""
+    bad: str = ""
+    good: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One declarative check with a stable id.
+
+    ``params`` maps check keys (``required``, ``pattern``, ``allowed_values``...) to their
+    arguments; the check registry in ``packwarden.checks`` decides what each key means.
+    """
+
+    id: str
+    severity: Severity
+    pack: str
+    params: Mapping[str, object] = field(default_factory=dict, hash=False)
+    field: str | None = None
+    applies_to: tuple[str, ...] = ()
+    message: str = ""
+    fix: str = ""
+    doc: RuleDoc = RuleDoc()
+    source: str = ""
+    line: int = 1
+    column: int = 1
+
+    def applies(self, kind: str) -> bool:
+        return not self.applies_to or kind in self.applies_to
+
+    def canonical(self) -> dict[str, object]:
+        """The parts that decide what the rule finds: input of the policy hash."""
+        return {
+            "id": self.id,
+            "severity": self.severity.value,
+            "params": {k: self.params[k] for k in sorted(self.params)},
+            "field": self.field,
+            "applies_to": sorted(self.applies_to),
+            "message": self.message,
+            "fix": self.fix,
+        }

@@ -1,0 +1,1 @@
+"""Policy packs: built-in, read from files, converted from Betty profiles, and layered."""

@@ -1,0 +1,152 @@
+"""One pack file: parse safely, convert Betty profiles, validate, compile its rules."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from packwarden.load.document import Mark, PosDict
+from packwarden.load.yaml import load_yaml
+from packwarden.model import builtin_rules as R
+from packwarden.model.errors import PolicyValidationError
+from packwarden.model.field import FieldPathError, parse_field
+from packwarden.model.finding import Finding, Severity
+from packwarden.model.pattern import InvalidPattern, compile_pattern
+from packwarden.model.rule import Rule, RuleDoc
+from packwarden.model.schema import CHECK_KEYS, KNOWN_KINDS, RESERVED_SECTIONS, TEXT_CHECK_KEYS, PackSpec, RuleSpec
+from packwarden.packs import betty
+from packwarden.packs.locate import key_mark, locate
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedPack:
+    ref: str
+    source: str
+    spec: PackSpec
+    rules: tuple[Rule, ...]
+    warnings: tuple[Finding, ...]
+
+
+class Problems:
+    """Errors and warnings about one input file, as located findings."""
+
+    def __init__(self, source: str, error_rule: R.BuiltinRule = R.PACK_INVALID) -> None:
+        self.source = source
+        self.error_rule = error_rule
+        self.errors: list[Finding] = []
+        self.warnings: list[Finding] = []
+
+    def error(self, message: str, mark: Mark, rule: R.BuiltinRule | None = None) -> None:
+        chosen = rule or self.error_rule
+        self.errors.append(Finding(chosen.id, Severity.ERROR, message, self.source, *mark))
+
+    def warn(self, message: str, mark: Mark) -> None:
+        self.warnings.append(Finding(R.PACK_WARNING.id, Severity.WARNING, message, self.source, *mark))
+
+    def schema_errors(self, exc: ValidationError, data: Any, prefix: Sequence[str | int] = ()) -> None:
+        for item in exc.errors():
+            loc = tuple(prefix) + tuple(item["loc"])
+            where = ".".join(str(part) for part in loc)
+            message = "unknown key" if item["type"] == "extra_forbidden" else item["msg"]
+            self.error(f"{where}: {message}" if where else message, locate(data, loc))
+
+    def raise_if_errors(self) -> None:
+        if self.errors:
+            raise PolicyValidationError(self.errors, self.warnings)
+
+
+def compile_rule(spec: RuleSpec, ref: str, source: str, mark: Mark, problems: Problems) -> Rule | None:
+    """The engine's Rule for a validated RuleSpec, or None after reporting why not."""
+    params = {key: getattr(spec, key) for key in CHECK_KEYS if getattr(spec, key) is not None}
+    if not params:
+        problems.error(f"rule {spec.id} has no check ({', '.join(CHECK_KEYS)})", mark)
+        return None
+    if spec.field is None and set(params) - set(TEXT_CHECK_KEYS):
+        problems.error(f"rule {spec.id}: only {' and '.join(TEXT_CHECK_KEYS)} work without a field", mark)
+        return None
+    if spec.field is not None:
+        try:
+            parse_field(spec.field)
+        except FieldPathError as exc:
+            problems.error(f"rule {spec.id}: {exc}", mark)
+            return None
+    for key in TEXT_CHECK_KEYS:
+        if key in params:
+            try:
+                compile_pattern(str(params[key]))
+            except InvalidPattern as exc:
+                problems.error(f"rule {spec.id}: {exc}", mark)
+                return None
+    for kind in spec.applies_to:
+        if kind not in KNOWN_KINDS:
+            problems.warn(f"rule {spec.id}: artifact kind {kind!r} is unknown ({', '.join(KNOWN_KINDS)})", mark)
+    example = spec.example
+    doc = RuleDoc(
+        spec.summary or spec.message, spec.why, example.bad if example else "", example.good if example else ""
+    )
+    return Rule(
+        id=spec.id,
+        severity=Severity(spec.severity),
+        pack=ref,
+        params=params,
+        field=spec.field,
+        applies_to=tuple(spec.applies_to),
+        message=spec.message,
+        fix=spec.fix,
+        doc=doc,
+        source=source,
+        line=mark[0],
+        column=mark[1],
+    )
+
+
+def compile_rules(specs: Sequence[RuleSpec], raw: Any, ref: str, source: str, problems: Problems) -> list[Rule]:
+    """Compile every rule; ``raw`` is the positioned list the specs were validated from."""
+    rules: list[Rule] = []
+    seen: set[str] = set()
+    for index, spec in enumerate(specs):
+        mark = locate(raw, (index,))
+        if spec.id in seen:
+            problems.error(f"rule id {spec.id} is defined twice", mark)
+            continue
+        seen.add(spec.id)
+        rule = compile_rule(spec, ref, source, mark, problems)
+        if rule is not None:
+            rules.append(rule)
+    return rules
+
+
+def read_pack(raw: bytes, source: str) -> LoadedPack:
+    """Read one pack (native or Betty); raises PolicyValidationError with located errors."""
+    problems = Problems(source)
+    document = load_yaml(raw)
+    for problem in document.problems:
+        problems.error(problem.message, (problem.line, problem.column), problem.rule)
+    problems.raise_if_errors()
+    data = document.data
+    if betty.is_profile(data):
+        converted = betty.convert(data)
+        for message, mark in converted.warnings:
+            problems.warn(message, mark)
+        for message, mark in converted.errors:
+            problems.error(message, mark)
+        data = converted.data
+    if not isinstance(data, PosDict):
+        problems.error("a pack must be a mapping with 'meta' (or a Betty profile with 'policy')", (1, 1))
+        problems.raise_if_errors()
+    try:
+        spec = PackSpec.model_validate(data)
+    except ValidationError as exc:
+        problems.schema_errors(exc, data)
+        problems.raise_if_errors()
+        raise  # pragma: no cover - raise_if_errors raised
+    for section in RESERVED_SECTIONS:
+        if getattr(spec, section) is not None:
+            problems.warn(f"section {section!r} is not enforced by this packwarden version", key_mark(data, section))
+    ref = f"{spec.meta.key}@{spec.meta.version}"
+    rules = compile_rules(spec.rules, data.get("rules"), ref, source, problems)
+    problems.raise_if_errors()
+    return LoadedPack(ref, source, spec, tuple(rules), tuple(problems.warnings))

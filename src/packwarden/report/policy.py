@@ -1,0 +1,85 @@
+"""Render policies and packs: ``effective``, ``packs show`` and ``packs diff``."""
+
+from __future__ import annotations
+
+from packwarden.model.policy import EffectivePolicy
+from packwarden.model.rule import Rule
+from packwarden.report.styled import SEVERITY_STYLE, Line, safe
+
+
+def checks_text(rule: Rule) -> str:
+    parts = []
+    for key, value in rule.params.items():
+        parts.append(key if value is True else f"{key}={value!r}")
+    target = rule.field if rule.field is not None else "<file text>"
+    return f"{target}: {', '.join(parts)}"
+
+
+def rule_line(rule: Rule, origin: str = "", severity_origin: str = "") -> Line:
+    kinds = ",".join(rule.applies_to) or "all"
+    line: Line = [
+        (f"  {rule.id:<40}", "magenta"),
+        (f" {rule.severity.value:<8}", SEVERITY_STYLE[rule.severity.value]),
+        (f" [{kinds}] {safe(checks_text(rule))}", ""),
+    ]
+    if origin:
+        note = f"defined by {origin}"
+        if severity_origin and severity_origin != origin:
+            note += f"; severity set by {severity_origin}"
+        line.append((f"\n      {note}", "dim"))
+    return line
+
+
+def effective_lines(policy: EffectivePolicy, explain: bool) -> list[Line]:
+    origins = policy.origins
+    mode = "block (strict)" if policy.mode == "block" else "warn"
+    lines: list[Line] = [
+        [("packs: ", "bold"), (" -> ".join(policy.packs), "")],
+        [("mode: ", "bold"), (mode, "")] + ([(f"  (set by {origins.get('mode')})", "dim")] if explain else []),
+        [("fail_on: ", "bold"), (policy.fail_on.value, "")]
+        + ([(f"  (set by {origins.get('fail_on')})", "dim")] if explain else []),
+        [("hash: ", "bold"), (f"sha256:{policy.digest}", "")],
+        [("artifacts:", "bold")],
+    ]
+    for kind, globs in policy.artifacts.items():
+        origin = f"  (set by {origins.get(f'artifacts:{kind}', 'default')})" if explain else ""
+        lines.append([(f"  {kind}: {', '.join(globs)}", ""), (origin, "dim")])
+    lines.append([(f"rules ({len(policy.rules)}):", "bold")])
+    for rule in sorted(policy.rules, key=lambda r: r.id):
+        if explain:
+            lines.append(rule_line(rule, origins.get(f"rule:{rule.id}", ""), origins.get(f"severity:{rule.id}", "")))
+        else:
+            lines.append(rule_line(rule))
+    if policy.builtin_severities:
+        lines.append([("built-in rule severities:", "bold")])
+        for rule_id, severity in sorted(policy.builtin_severities.items()):
+            origin = f"  (set by {origins.get(f'severity:{rule_id}')})" if explain else ""
+            lines.append([(f"  {rule_id}: {severity.value}", ""), (origin, "dim")])
+    return lines
+
+
+def effective_data(policy: EffectivePolicy) -> dict[str, object]:
+    return {**policy.canonical(), "hash": policy.digest, "origins": dict(policy.origins)}
+
+
+def diff_lines(old: EffectivePolicy, new: EffectivePolicy) -> list[Line]:
+    """Rules added, removed and changed from ``old`` to ``new``, and mode changes."""
+    before = {rule.id: rule for rule in old.rules}
+    after = {rule.id: rule for rule in new.rules}
+    lines: list[Line] = [[(f"--- {old.pack}", "red")], [(f"+++ {new.pack}", "green")]]
+    if old.mode != new.mode:
+        lines.append([(f"~ mode: {old.mode} -> {new.mode}", "yellow")])
+    for rule_id in sorted(before.keys() | after.keys()):
+        if rule_id not in after:
+            lines.append([(f"- {rule_id} ({before[rule_id].severity.value})", "red")])
+        elif rule_id not in before:
+            lines.append([(f"+ {rule_id} ({after[rule_id].severity.value}) {checks_text(after[rule_id])}", "green")])
+        else:
+            a, b = before[rule_id], after[rule_id]
+            if a.severity is not b.severity:
+                lines.append([(f"~ {rule_id}: severity {a.severity.value} -> {b.severity.value}", "yellow")])
+            if a.canonical() | {"severity": ""} != b.canonical() | {"severity": ""}:
+                lines.append([(f"~ {rule_id}: checks {checks_text(a)} -> {checks_text(b)}", "yellow")])
+    if len(lines) == 2:
+        lines.append([("(no differences in rules or mode)", "dim")])
+    return lines
