@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 from packwarden.model.errors import PolicyError, PolicyNotFoundError, PolicyValidationError
 from packwarden.model.finding import Finding, Severity
+from packwarden.model.version import VERSION
 
 if TYPE_CHECKING:
     from packwarden.api import CheckResult, check, resolve
     from packwarden.model.policy import EffectivePolicy
 
-__version__ = "0.1.0"
+__version__ = VERSION
 __all__ = [
     "CheckResult",
     "EffectivePolicy",

@@ -14,9 +14,7 @@ from packwarden.model.finding import Finding, Severity
 from packwarden.model.policy import EffectivePolicy
 
 if TYPE_CHECKING:
-    from packwarden.artifacts.kinds import Artifact
     from packwarden.enforce import Verdict
-    from packwarden.load.document import Document, Problem
     from packwarden.workspace import FileSource
 
 
@@ -42,14 +40,15 @@ def _source(cwd: Path, staged: bool, all_files: bool) -> tuple[Path, FileSource]
 
 
 def _policy(source: FileSource, root: Path, cwd: Path, pack: str | None, strict: bool) -> EffectivePolicy:
+    from packwarden.cache.policy import cached_policy
     from packwarden.load.document import Problem
-    from packwarden.packs.resolve import CONFIG_PATH, PolicyInputs, build_policy
+    from packwarden.packs.inputs import CONFIG_PATH, PolicyInputs
 
     config = source.read_config()
     if isinstance(config, Problem):
         error = Finding(R.CONFIG_INVALID.id, Severity.ERROR, f"{CONFIG_PATH} {config.message}", CONFIG_PATH)
         raise PolicyValidationError([error])
-    return build_policy(PolicyInputs(config, pack, strict, root, cwd))
+    return cached_policy(PolicyInputs(config, pack, strict, root, cwd))
 
 
 def resolve(
@@ -74,15 +73,20 @@ def check(
     staged: bool = False,
     strict: bool = False,
     pack: str | None = None,
+    use_cache: bool = True,
+    jobs: int | None = None,
 ) -> CheckResult:
     """Check ``paths`` (or every file, or the staged files) against the effective policy.
 
-    Raises PolicyValidationError or PolicyNotFoundError when the policy itself is broken.
+    ``use_cache`` reuses results for unchanged files; ``jobs`` caps worker processes for large
+    runs (default: the usable cores, at most 8). Raises PolicyValidationError or
+    PolicyNotFoundError when the policy itself is broken.
     """
     from packwarden.artifacts.kinds import ArtifactTable
     from packwarden.enforce import decide
-    from packwarden.engine import builtin_finding, check_document
-    from packwarden.packs.resolve import CONFIG_PATH
+    from packwarden.engine import builtin_finding
+    from packwarden.packs.inputs import CONFIG_PATH
+    from packwarden.runner import default_jobs, run_checks
 
     here = Path(cwd or os.getcwd()).resolve()
     root, source = _source(here, staged, all_files)
@@ -98,26 +102,12 @@ def check(
             findings.append(builtin_finding(policy, R.PATH_OUTSIDE_REPO, "is outside the repository", path))
     artifacts = ArtifactTable(policy.artifacts).artifacts(p for p in candidates if not p.startswith("../"))
     source.prefetch([artifact.path for artifact in artifacts])
-    checked = 0
-    for artifact in artifacts:
-        raw = source.read(artifact.path)
-        if raw is None:
-            continue
-        checked += 1
-        findings.extend(check_document(policy, artifact, _load(artifact, raw)))
+    items = [(artifact, raw) for artifact in artifacts if (raw := source.read(artifact.path)) is not None]
+    cache = None
+    if use_cache:
+        from packwarden.cache.results import ResultCache
+
+        cache = ResultCache()
+    findings.extend(run_checks(policy, items, cache, default_jobs() if jobs is None else jobs))
     findings.sort(key=lambda finding: finding.sort_key)
-    return CheckResult(tuple(findings), checked, policy, decide(findings, policy))
-
-
-def _load(artifact: Artifact, raw: bytes | Problem) -> Document:
-    from packwarden.load.document import Document, Problem
-
-    if isinstance(raw, Problem):
-        return Document("", None, (raw,))
-    if artifact.path.endswith(".json"):
-        from packwarden.load.json import load_json
-
-        return load_json(raw)
-    from packwarden.load.yaml import load_yaml
-
-    return load_yaml(raw)
+    return CheckResult(tuple(findings), len(items), policy, decide(findings, policy))

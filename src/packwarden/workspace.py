@@ -17,8 +17,7 @@ from packwarden import git
 from packwarden.load.document import Problem
 from packwarden.load.limits import MAX_CONFIG_BYTES, MAX_FILE_BYTES
 from packwarden.model import builtin_rules as R
-
-CONFIG_PATH = ".packwarden/policy.yml"
+from packwarden.packs.inputs import CONFIG_PATH
 
 
 def find_root(cwd: Path) -> tuple[Path, bool]:

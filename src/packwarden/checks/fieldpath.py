@@ -38,7 +38,11 @@ def resolve(root: Any, field: str) -> Resolution:
     start = root.mark if isinstance(root, (PosDict, PosList)) else (1, 1)
     frontier: list[tuple[Any, Mark, str]] = [(root, start, "")]
     missing: list[Located] = []
-    for segment in parse_field(field):
+    segments = parse_field(field)
+    for position, segment in enumerate(segments):
+        # A key missing before a wildcard is not reported: `entrypoints[*].handler` asks every
+        # entrypoint for a handler, and holds when there are no entrypoints.
+        report_missing = None not in segments[position + 1 :]
         following: list[tuple[Any, Mark, str]] = []
         for node, mark, prefix in frontier:
             if segment is None:
@@ -51,7 +55,7 @@ def resolve(root: Any, field: str) -> Resolution:
                     following.append((node[segment], node.marks[segment], _join(prefix, segment, segment)))
             elif isinstance(node, PosDict) and segment in node:
                 following.append((node[segment], node.marks[segment], _join(prefix, segment, segment)))
-            elif isinstance(node, PosDict) or node is None:
+            elif report_missing:  # absent, or its parent is not a mapping at all
                 missing.append(Located(node, mark[0], mark[1], _join(prefix, segment, segment)))
         frontier = following
     found = tuple(Located(v, m[0], m[1], p) for v, m, p in frontier)

@@ -18,6 +18,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--strict", action="store_true", help="strict mode: error findings block")
     add_pack(parser)
     parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--no-cache", action="store_true", help="check every file again; do not use or fill the cache")
+    parser.add_argument("--jobs", type=int, metavar="N", help="worker processes for large runs (default: usable cores)")
     add_color(parser)
 
 
@@ -25,6 +27,14 @@ def run(args: argparse.Namespace) -> int:
     from packwarden.api import check
     from packwarden.report import get_reporter
 
-    result = check(args.paths, all_files=args.all_files, staged=args.staged, strict=args.strict, pack=args.pack)
+    result = check(
+        args.paths,
+        all_files=args.all_files,
+        staged=args.staged,
+        strict=args.strict,
+        pack=args.pack,
+        use_cache=not args.no_cache,
+        jobs=args.jobs,
+    )
     get_reporter(args.format)(result, sys.stdout, use_color(args.color, sys.stdout))
     return result.exit_code

@@ -7,8 +7,6 @@ import json
 import sys
 
 from packwarden.cli.options import add_color, add_pack, use_color
-from packwarden.report.policy import effective_data, effective_lines
-from packwarden.report.styled import write_lines
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,6 +20,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from packwarden.api import resolve
+    from packwarden.report.policy import effective_data, effective_lines
+    from packwarden.report.styled import write_lines
 
     policy = resolve(pack=args.pack, strict=args.strict, staged=args.staged)
     if args.json:

@@ -7,7 +7,6 @@ import sys
 
 from packwarden.cli.options import add_color, add_pack, use_color
 from packwarden.model.errors import UsageError
-from packwarden.report.styled import write_lines
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,6 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from packwarden.api import resolve
     from packwarden.report.explain import explain_lines, known_ids
+    from packwarden.report.styled import write_lines
 
     policy = resolve(pack=args.pack)
     lines = explain_lines(args.rule, policy)

@@ -16,6 +16,7 @@ COMMANDS = {
     "packs": ("packwarden.cli.packs", "list, show, compare and try policy packs"),
     "effective": ("packwarden.cli.effective", "show the effective policy and where each value came from"),
     "explain": ("packwarden.cli.explain", "explain a rule: what it checks, why, bad and good examples"),
+    "cache": ("packwarden.cli.cache", "show or clear packwarden's caches (compiled policies, per-file results)"),
     "docs": ("packwarden.cli.docs", "regenerate (or --check) the rule reference in docs/rules/"),
 }
 

@@ -6,8 +6,12 @@ import argparse
 import json
 import sys
 
+from typing import TYPE_CHECKING
+
 from packwarden.cli.options import add_color, use_color
-from packwarden.report.styled import Line, write_lines
+
+if TYPE_CHECKING:
+    from packwarden.model.policy import EffectivePolicy
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -26,10 +30,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         add_color(sub)
 
 
-def _policy(pack: str):  # type: ignore[no-untyped-def]
+def _policy(pack: str) -> EffectivePolicy:
     from pathlib import Path
 
-    from packwarden.packs.resolve import PolicyInputs, build_policy
+    from packwarden.packs.inputs import PolicyInputs
+    from packwarden.packs.resolve import build_policy
 
     return build_policy(PolicyInputs(pack=pack, cwd=Path.cwd(), root=Path.cwd()))
 
@@ -65,6 +70,7 @@ def _test(args: argparse.Namespace, color: bool) -> int:
 
 def run(args: argparse.Namespace) -> int:
     from packwarden.report.policy import diff_lines, effective_data, effective_lines
+    from packwarden.report.styled import write_lines
 
     if args.action == "list":
         return _list()
@@ -78,7 +84,6 @@ def run(args: argparse.Namespace) -> int:
             write_lines(effective_lines(policy, explain=True), sys.stdout, color)
         return 0
     if args.action == "diff":
-        lines: list[Line] = diff_lines(_policy(args.old), _policy(args.new))
-        write_lines(lines, sys.stdout, color)
+        write_lines(diff_lines(_policy(args.old), _policy(args.new)), sys.stdout, color)
         return 0
     return _test(args, color)

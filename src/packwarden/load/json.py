@@ -122,7 +122,7 @@ def _parse(text: str) -> Any:
         value: Any
         if char == '"':
             value, pos = _string(text, pos)
-        elif char == "{" or char == "[":
+        elif char in {"{", "["}:
             if len(stack) >= MAX_DEPTH:
                 raise _stop(R.PARSE_DEPTH, f"nested deeper than {MAX_DEPTH} levels", text, pos)
             value = PosDict(mark) if char == "{" else PosList(mark)
@@ -147,7 +147,7 @@ def _parse(text: str) -> Any:
                 top[key] = value
                 top.marks[key] = mark
                 top.key_marks[key] = key_mark
-        if char == "{" or char == "[":
+        if char in {"{", "["}:
             pos = gap.end() if (gap := space(text, pos)) else pos
             if text[pos : pos + 1] != ("}" if char == "{" else "]"):
                 stack.append(value)

@@ -54,8 +54,9 @@ def _plain(value: str, mark: Mark) -> Any:
     if value in _BOOL:
         return _BOOL[value]
     if _INT.match(value):
-        if len(value.lstrip("+-")) > MAX_INT_DIGITS:
-            raise _Stop(Problem(R.PARSE_NUMBER, f"integer with {len(value)} digits", *mark))
+        digits = len(value.lstrip("+-"))
+        if digits > MAX_INT_DIGITS:
+            raise _Stop(Problem(R.PARSE_NUMBER, f"integer with {digits} digits", *mark))
         return int(value)
     if _INT_BASE.match(value):
         if len(value) - 2 > MAX_INT_DIGITS:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 
 class Severity(enum.Enum):
@@ -61,3 +62,19 @@ class Finding:
             "scope": self.scope,
             "metadata": dict(self.metadata),
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Finding:
+        """The inverse of ``to_dict`` (for the caches)."""
+        return cls(
+            data["rule"],
+            Severity(data["severity"]),
+            data["message"],
+            data["path"],
+            data["line"],
+            data["column"],
+            data["pack"],
+            data["fix"],
+            data["scope"],
+            dict(data.get("metadata") or {}),
+        )

@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from packwarden.model.builtin_rules import BuiltinRule
 from packwarden.model.finding import Finding, Severity
@@ -58,3 +59,31 @@ class EffectivePolicy:
         """sha256 over the canonical JSON form: equal digests find equal findings."""
         text = json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def to_data(self) -> dict[str, object]:
+        """Everything, as JSON-able data (the compiled-policy cache)."""
+        return {
+            "packs": list(self.packs),
+            "mode": self.mode,
+            "fail_on": self.fail_on.value,
+            "rules": [rule.to_data() for rule in self.rules],
+            "artifacts": {kind: list(globs) for kind, globs in self.artifacts.items()},
+            "builtin_severities": {k: v.value for k, v in self.builtin_severities.items()},
+            "defaults": dict(self.defaults),
+            "origins": dict(self.origins),
+            "warnings": [finding.to_dict() for finding in self.warnings],
+        }
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> EffectivePolicy:
+        return cls(
+            packs=tuple(data["packs"]),
+            mode=data["mode"],
+            fail_on=Severity(data["fail_on"]),
+            rules=tuple(Rule.from_data(rule) for rule in data["rules"]),
+            artifacts={kind: tuple(globs) for kind, globs in data["artifacts"].items()},
+            builtin_severities={k: Severity(v) for k, v in data["builtin_severities"].items()},
+            defaults=data["defaults"],
+            origins=data["origins"],
+            warnings=tuple(Finding.from_dict(item) for item in data["warnings"]),
+        )

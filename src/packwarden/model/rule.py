@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from packwarden.model.finding import Severity
 
@@ -53,3 +54,31 @@ class Rule:
             "message": self.message,
             "fix": self.fix,
         }
+
+    def to_data(self) -> dict[str, object]:
+        """Everything, as JSON-able data (the compiled-policy cache)."""
+        return {
+            **self.canonical(),
+            "pack": self.pack,
+            "doc": [self.doc.summary, self.doc.why, self.doc.bad, self.doc.good],
+            "source": self.source,
+            "line": self.line,
+            "column": self.column,
+        }
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Rule:
+        return cls(
+            id=data["id"],
+            severity=Severity(data["severity"]),
+            pack=data["pack"],
+            params=data["params"],
+            field=data["field"],
+            applies_to=tuple(data["applies_to"]),
+            message=data["message"],
+            fix=data["fix"],
+            doc=RuleDoc(*data["doc"]),
+            source=data["source"],
+            line=data["line"],
+            column=data["column"],
+        )

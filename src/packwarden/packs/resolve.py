@@ -5,7 +5,7 @@ then the command line. Each layer is recorded in ``EffectivePolicy.origins``.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -20,45 +20,40 @@ from packwarden.model.policy import DEFAULT_ARTIFACTS, EffectivePolicy
 from packwarden.model.rule import Rule
 from packwarden.model.schema import ConfigSpec
 from packwarden.packs import builtin
+from packwarden.packs.inputs import CONFIG_PATH, PolicyInputs
 from packwarden.packs.locate import locate
 from packwarden.packs.reader import LoadedPack, Problems, compile_rules, read_pack
 
 DEFAULT_PACK = "default@1.0"
-CONFIG_PATH = ".packwarden/policy.yml"
 ADJUSTABLE_BUILTINS = ("parse.", "path.")
-
-
-@dataclass(frozen=True, slots=True)
-class PolicyInputs:
-    """Everything a policy is built from; equal inputs give equal policies."""
-
-    config: bytes | None = None
-    pack: str | None = None
-    strict: bool = False
-    root: Path = Path()
-    cwd: Path = Path()
 
 
 def is_pack_file(ref: str) -> bool:
     return "/" in ref or "\\" in ref or ref.endswith((".yaml", ".yml"))
 
 
-def _read_file_pack(path: Path, shown: str) -> LoadedPack:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise PolicyNotFoundError(f"cannot read pack file {shown}: {exc.strerror}") from exc
-    return read_pack(raw, shown)
+Recorder = Callable[[str, bytes], None]
 
 
-def load_chain(ref: str, base: Path, seen: tuple[str, ...] = ()) -> list[LoadedPack]:
-    """The pack ``ref`` after everything it extends, base first."""
+def _ignore(path: str, raw: bytes) -> None:
+    """The default recorder: nobody needs to know which files were read."""
+
+
+def load_chain(ref: str, base: Path, seen: tuple[str, ...] = (), record: Recorder = _ignore) -> list[LoadedPack]:
+    """The pack ``ref`` after everything it extends, base first; ``record`` sees every file read."""
     if is_pack_file(ref):
         path = (base / ref).resolve()
-        pack = _read_file_pack(path, ref if not seen else str(path))
+        shown = ref if not seen else str(path)
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise PolicyNotFoundError(f"cannot read pack file {shown}: {exc.strerror}") from exc
+        record(str(path), raw)
+        pack = read_pack(raw, shown)
         parent_base = path.parent
     else:
         resolved, raw = builtin.read_builtin(ref)
+        record(str(builtin.pack_dir(resolved) / "pack.yaml"), raw)
         pack = read_pack(raw, f"<builtin>/{resolved}/pack.yaml")
         parent_base = base
     if pack.ref in seen:
@@ -171,15 +166,18 @@ def locate_rules(data: PosDict | None) -> object:
     return overrides.get("rules") if isinstance(overrides, PosDict) else None
 
 
-def build_policy(inputs: PolicyInputs) -> EffectivePolicy:
-    """Fold the layers; raises PolicyNotFoundError or PolicyValidationError."""
+def build_policy(inputs: PolicyInputs, record: Recorder = _ignore) -> EffectivePolicy:
+    """Fold the layers; raises PolicyNotFoundError or PolicyValidationError.
+
+    ``record`` is called with every pack file read, so a cache can tell when to rebuild.
+    """
     spec, data = read_config(inputs.config) if inputs.config is not None else (None, None)
     if inputs.pack is not None:
-        chain = load_chain(inputs.pack, inputs.cwd)
+        chain = load_chain(inputs.pack, inputs.cwd, record=record)
     elif spec is not None and spec.pack is not None:
-        chain = load_chain(spec.pack, inputs.root)
+        chain = load_chain(spec.pack, inputs.root, record=record)
     else:
-        chain = load_chain(DEFAULT_PACK, inputs.root)
+        chain = load_chain(DEFAULT_PACK, inputs.root, record=record)
     fold = _Fold()
     for pack in chain:
         fold.pack(pack)

@@ -80,6 +80,11 @@ def diff_lines(old: EffectivePolicy, new: EffectivePolicy) -> list[Line]:
                 lines.append([(f"~ {rule_id}: severity {a.severity.value} -> {b.severity.value}", "yellow")])
             if a.canonical() | {"severity": ""} != b.canonical() | {"severity": ""}:
                 lines.append([(f"~ {rule_id}: checks {checks_text(a)} -> {checks_text(b)}", "yellow")])
+    for rule_id in sorted(old.builtin_severities.keys() | new.builtin_severities.keys()):
+        was, now = old.builtin_severities.get(rule_id), new.builtin_severities.get(rule_id)
+        if was is not now:
+            shown = f"{was.value if was else 'default'} -> {now.value if now else 'default'}"
+            lines.append([(f"~ {rule_id}: severity {shown}", "yellow")])
     if len(lines) == 2:
         lines.append([("(no differences in rules or mode)", "dim")])
     return lines

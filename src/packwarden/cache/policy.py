@@ -1,0 +1,67 @@
+"""The compiled-policy cache: a validated effective policy without pydantic on the hot path.
+
+Validating packs with pydantic costs more than the rest of a hook run. The result is a plain
+record, so it is stored as JSON under a key made of every input (config bytes, pack argument,
+strict flag, paths, packwarden version) together with the sha256 of every pack file read to
+build it; an entry is used only while all of those files still have those digests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from packwarden.model.version import VERSION as __version__
+from packwarden.cache.location import cache_dir, write_atomic
+from packwarden.model.policy import EffectivePolicy
+from packwarden.packs.inputs import PolicyInputs
+
+FORMAT = 1
+
+
+def _key(inputs: PolicyInputs) -> str:
+    digest = hashlib.sha256()
+    parts = [str(FORMAT), __version__, str(inputs.pack), str(inputs.strict), str(inputs.root), str(inputs.cwd)]
+    digest.update("\0".join(parts).encode("utf-8", "surrogateescape"))
+    digest.update(b"\0config\0" + (inputs.config if inputs.config is not None else b"<none>"))
+    return digest.hexdigest()
+
+
+def _sha(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+def _still_valid(dependencies: dict[str, str]) -> bool:
+    for path, digest in dependencies.items():
+        try:
+            if _sha(Path(path).read_bytes()) != digest:
+                return False
+        except OSError:
+            return False
+    return True
+
+
+def entry_path(inputs: PolicyInputs) -> Path:
+    return cache_dir() / "policies" / f"{_key(inputs)}.json"
+
+
+def cached_policy(inputs: PolicyInputs) -> EffectivePolicy:
+    """The effective policy for ``inputs``: from the cache when still valid, else built and stored."""
+    path = entry_path(inputs)
+    try:
+        entry = json.loads(path.read_bytes())
+        if _still_valid(entry["dependencies"]):
+            return EffectivePolicy.from_data(entry["policy"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # missing, stale or corrupt: rebuild below
+    from packwarden.packs.resolve import build_policy
+
+    dependencies: dict[str, str] = {}
+    policy = build_policy(inputs, lambda file, raw: dependencies.__setitem__(file, _sha(raw)))
+    data = {"dependencies": dependencies, "policy": policy.to_data()}
+    try:
+        write_atomic(path, json.dumps(data, separators=(",", ":")).encode("utf-8"))
+    except OSError:
+        pass  # a read-only cache folder only costs speed
+    return policy

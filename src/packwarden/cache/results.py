@@ -1,0 +1,105 @@
+"""Per-file results, keyed by what decides them: content, path, kind, policy, version.
+
+One SQLite file in the user's cache folder: safe when pre-commit runs several hook processes
+at once (SQLite locks; WAL lets readers and a writer proceed together), bounded in size (the
+oldest entries go first), and discarded whole when it turns out corrupt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+from packwarden.cache.location import cache_dir
+from packwarden.model.finding import Finding
+from packwarden.model.version import VERSION
+
+MAX_ENTRIES = 200_000
+FILE_NAME = "results.sqlite3"
+_SCHEMA = "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, findings TEXT NOT NULL, used REAL NOT NULL)"
+
+
+def result_key(policy_digest: str, path: str, kind: str, content: bytes) -> str:
+    digest = hashlib.sha256(f"{VERSION}\0{policy_digest}\0{kind}\0{path}\0".encode("utf-8", "surrogateescape"))
+    digest.update(content)
+    return digest.hexdigest()
+
+
+class ResultCache:
+    """Lookups and stores never raise: a broken cache only costs speed."""
+
+    def __init__(self, directory: Path | None = None, max_entries: int = MAX_ENTRIES) -> None:
+        self.path = (directory or cache_dir()) / FILE_NAME
+        self.max_entries = max_entries
+        self._db: sqlite3.Connection | None = None
+
+    def _connect(self) -> sqlite3.Connection | None:
+        if self._db is not None:
+            return self._db
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute(_SCHEMA)
+        except sqlite3.DatabaseError:
+            self._discard()
+            return None
+        except OSError:
+            return None
+        self._db = db
+        return db
+
+    def _discard(self) -> None:
+        """A corrupt database is removed; the next run starts a new one."""
+        self.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, list[Finding]]:
+        db = self._connect()
+        if db is None or not keys:
+            return {}
+        found: dict[str, list[Finding]] = {}
+        try:
+            for start in range(0, len(keys), 500):
+                chunk = keys[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                rows = db.execute(f"SELECT key, findings FROM results WHERE key IN ({marks})", chunk)
+                for key, text in rows:
+                    found[key] = [Finding.from_dict(item) for item in json.loads(text)]
+        except (sqlite3.DatabaseError, ValueError, KeyError, TypeError):
+            self._discard()
+            return {}
+        return found
+
+    def put_many(self, items: Mapping[str, Iterable[Finding]]) -> None:
+        db = self._connect()
+        if db is None or not items:
+            return
+        now = time.time()
+        rows = [(key, json.dumps([f.to_dict() for f in findings]), now) for key, findings in items.items()]
+        try:
+            with db:
+                db.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?)", rows)
+            self._prune(db)
+        except sqlite3.DatabaseError:
+            self._discard()
+
+    def _prune(self, db: sqlite3.Connection) -> None:
+        (count,) = db.execute("SELECT count(*) FROM results").fetchone()
+        if count > self.max_entries:
+            excess = count - self.max_entries
+            db.execute("DELETE FROM results WHERE key IN (SELECT key FROM results ORDER BY used LIMIT ?)", (excess,))
+
+    def clear(self) -> None:
+        self._discard()
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None

@@ -1,0 +1,25 @@
+"""``packwarden cache dir|clear``: the caches live outside the repository and can always go."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions.add_parser("dir", help="print the cache folder")
+    actions.add_parser("clear", help="delete every cached policy and result")
+
+
+def run(args: argparse.Namespace) -> int:
+    from packwarden.cache.location import cache_dir
+
+    folder = cache_dir()
+    if args.action == "dir":
+        print(folder)
+        return 0
+    existed = folder.is_dir()
+    shutil.rmtree(folder, ignore_errors=True)
+    print(f"removed {folder}" if existed else f"nothing to remove at {folder}")
+    return 0

@@ -1,0 +1,110 @@
+"""Every built-in pack ships examples: ``examples/pass`` is clean, ``examples/fail`` trips
+every rule the pack itself defines (inherited rules are covered by their own pack).
+
+The examples are copied out of this repository first: inside it, ``check()`` would find the
+git top level and only see tracked files.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from packwarden.api import CheckResult, check
+from packwarden.model.finding import Severity
+from packwarden.packs.builtin import builtin_refs, pack_dir, read_builtin
+from packwarden.packs.reader import read_pack
+
+REFS = builtin_refs()
+
+
+def _copy(ref: str, which: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, list[str]]:
+    """The pack's ``examples/<which>`` as a plain folder (no git above it), and its files."""
+    source = Path(str(pack_dir(ref) / "examples" / which))
+    assert source.is_dir(), f"{ref} has no examples/{which}/"
+    target = tmp_path / which
+    shutil.copytree(source, target)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    files = sorted(p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file())
+    assert files, f"{ref}: examples/{which}/ is empty"
+    return target, files
+
+
+def _run(ref: str, which: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[CheckResult, list[str]]:
+    root, files = _copy(ref, which, tmp_path, monkeypatch)
+    result = check(files, cwd=root, pack=ref)
+    assert result.files == len(files), f"{ref}: not every example file is a checked artifact"
+    return result, files
+
+
+def _own_rule_ids(ref: str) -> set[str]:
+    resolved, raw = read_builtin(ref)
+    return {rule.id for rule in read_pack(raw, resolved).rules}
+
+
+def test_the_builtin_packs_are_found() -> None:
+    assert set(REFS) >= {
+        "default@1.0",
+        "beginner-guided@1.0",
+        "startup-fast@1.0",
+        "team-standard@1.0",
+        "enterprise-compliance@1.0",
+    }
+
+
+@pytest.mark.parametrize("ref", REFS)
+def test_pass_examples_have_no_findings(ref: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    result, _ = _run(ref, "pass", tmp_path, monkeypatch)
+    shown = [f"{f.path}:{f.line}:{f.column} {f.rule} {f.message}" for f in result.findings]
+    assert shown == []
+    assert result.exit_code == 0
+
+
+@pytest.mark.parametrize("ref", REFS)
+def test_fail_examples_trigger_every_rule_of_the_pack(
+    ref: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result, files = _run(ref, "fail", tmp_path, monkeypatch)
+    found = {finding.rule for finding in result.findings}
+    missing = sorted(_own_rule_ids(ref) - found)
+    assert missing == [], f"{ref}: no fail example triggers {missing}"
+    quiet = sorted(set(files) - {finding.path for finding in result.findings})
+    assert quiet == [], f"{ref}: fail examples without any finding: {quiet}"
+
+
+@pytest.mark.parametrize("ref", REFS)
+def test_every_rule_is_documented(ref: str) -> None:
+    resolved, raw = read_builtin(ref)
+    pack = read_pack(raw, resolved)
+    assert pack.warnings == ()
+    assert pack.spec.meta.description
+    for spec in pack.spec.rules:
+        assert spec.message and spec.fix and spec.summary and spec.why, spec.id
+        assert spec.example is not None and spec.example.bad and spec.example.good, spec.id
+        if spec.field is None:  # text rules scan for secrets: never echo what matched
+            assert "{value}" not in spec.message, spec.id
+
+
+def test_enterprise_secrets_are_not_echoed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    result, _ = _run("enterprise-compliance@1.0", "fail", tmp_path, monkeypatch)
+    secrets = [f for f in result.findings if f.rule.startswith("secrets.")]
+    assert secrets
+    for finding in secrets:
+        assert finding.severity is Severity.BLOCK
+        for leaked in ("AKIAIOSFODNN7EXAMPLE", "example-password", "example-not-a-real-password", "BEGIN RSA"):
+            assert leaked not in finding.message
+
+
+def test_enterprise_escalates_parse_rules_to_block(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    result, _ = _run("enterprise-compliance@1.0", "fail", tmp_path, monkeypatch)
+    duplicate = [f for f in result.findings if f.rule == "parse.duplicate-key"]
+    assert [f.severity for f in duplicate] == [Severity.BLOCK]
+    assert result.exit_code == 1
+
+
+def test_startup_fast_lowers_status_rules_to_warnings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    result, _ = _run("startup-fast@1.0", "fail", tmp_path, monkeypatch)
+    status = [f for f in result.findings if f.rule == "agent.status-required"]
+    assert [f.severity for f in status] == [Severity.WARNING]
