@@ -74,8 +74,13 @@ def generate(out: Path, count: int, bad_share: float = 0.1, seed: int = 1) -> Pa
         path = out / "skills" / f"skill{index:05d}" / "skill.yaml"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(manifest(index, rng.random() < bad_share, rng), encoding="utf-8")
-    env = {"GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.invalid",
-           "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.invalid", "PATH": "/usr/bin:/bin"}
+    env = {
+        "GIT_AUTHOR_NAME": "bench",
+        "GIT_AUTHOR_EMAIL": "bench@example.invalid",
+        "GIT_COMMITTER_NAME": "bench",
+        "GIT_COMMITTER_EMAIL": "bench@example.invalid",
+        "PATH": "/usr/bin:/bin",
+    }
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "bench"]):
         subprocess.run(["git", *args], cwd=out, env=env, check=True)
     return out

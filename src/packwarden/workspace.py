@@ -23,18 +23,18 @@ from packwarden.packs.inputs import CONFIG_PATH
 def find_root(cwd: Path) -> tuple[Path, bool]:
     """The project root and whether it is inside a git work tree.
 
-    The nearest directory from ``cwd`` up to the git top level that holds ``.packwarden/``,
-    else the git top level, else ``cwd``.
+    The nearest directory from ``cwd`` up to the work tree's top (the first directory with a
+    ``.git`` entry, a folder or a worktree's file) that holds ``.packwarden/``, else that top,
+    else ``cwd``. Found by looking at the file system: no git process on the hook's path.
     """
-    top = git.toplevel(cwd)
     here = cwd.resolve()
-    stop = top.resolve() if top else here
+    chosen: Path | None = None
     for candidate in (here, *here.parents):
-        if (candidate / ".packwarden").is_dir():
-            return candidate, top is not None
-        if candidate == stop:
-            break
-    return stop, top is not None
+        if chosen is None and (candidate / ".packwarden").is_dir():
+            chosen = candidate
+        if (candidate / ".git").exists():
+            return chosen or candidate, True
+    return chosen or here, False
 
 
 @dataclass

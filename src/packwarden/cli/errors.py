@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import platform
 import sys
-import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -22,11 +20,14 @@ def crash_log_path() -> Path:
 
 
 def _write_crash_log(argv: Sequence[str]) -> Path | None:
-    from packwarden import __version__
+    import platform
+    import traceback
+
+    from packwarden.model.version import VERSION
 
     path = crash_log_path()
     text = (
-        f"packwarden {__version__}\npython {sys.version.split()[0]} on {platform.platform()}\n"
+        f"packwarden {VERSION}\npython {sys.version.split()[0]} on {platform.platform()}\n"
         f"argv: {list(argv)}\ncwd: {os.getcwd()}\n\n{traceback.format_exc()}"
     )
     try:

@@ -1,0 +1,173 @@
+"""Benchmarks: packwarden against the parsing floor and peer tools, side by side in one run.
+
+    python bench/run.py [--sizes 10,1000,10000] [--repeat 5] [--no-peers]
+
+For each workload every tool runs once per round, in turn (pair by pair), for ``--repeat``
+rounds; the table shows medians and ratios to the floor. The floor is Python parsing the same
+files with PyYAML's CSafeLoader and doing nothing else. Peers (check-jsonschema with an
+equivalent JSON schema, yamllint) are installed into their own virtual environment under
+bench/out/. Nothing here asserts: the numbers are for reading.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from generate import generate
+
+OUT = Path(__file__).parent / "out"
+PEERS = {"check-jsonschema": "check-jsonschema==0.39.0", "yamllint": "yamllint==1.38.0"}
+FLOOR = (
+    "import sys, yaml\n"
+    "for path in open(sys.argv[1]).read().split('\\n'):\n"
+    "    yaml.load(open(path, 'rb'), Loader=yaml.CSafeLoader)\n"
+)
+SCHEMA = {
+    "type": "object",
+    "required": ["name", "version", "status"],
+    "properties": {
+        "name": {"type": "string", "pattern": "^[a-z][a-z0-9.]*[a-z0-9]$"},
+        "version": {"type": "string", "pattern": r"^\d+\.\d+\.\d+$"},
+        "status": {"enum": ["draft", "active", "deprecated", "archived"]},
+        "entrypoints": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "permissions": {
+                        "type": "array",
+                        "items": {
+                            "enum": [
+                                "filesystem",
+                                "filesystem:read",
+                                "filesystem:write",
+                                "network",
+                                "network:read",
+                                "network:write",
+                                "read",
+                                "write",
+                            ]
+                        },
+                    }
+                },
+            },
+        },
+    },
+}
+
+
+def env() -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    clean["PACKWARDEN_HOME"] = str(OUT / "home")
+    clean["NO_COLOR"] = "1"
+    return clean
+
+
+def timed(argv: list[str], cwd: Path) -> tuple[float, int]:
+    """Wall seconds and peak RSS in MiB of one run (the process and its waited-for children)."""
+    start = time.perf_counter()
+    process = subprocess.Popen(argv, cwd=cwd, env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode not in (0, 1):
+        raise SystemExit(f"{argv[:3]} exited {process.returncode} in {cwd}")
+    return elapsed, usage.ru_maxrss // 1024
+
+
+def peers_venv() -> Path:
+    venv = OUT / "peers"
+    if not (venv / "bin" / "yamllint").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", *PEERS.values()], check=True)
+    return venv / "bin"
+
+
+def repo(size: int) -> Path:
+    path = OUT / f"repo-{size}"
+    if not path.exists():
+        generate(path, size)
+    (path / "files.txt").write_text("\n".join(sorted(str(p) for p in path.glob("skills/*/skill.yaml"))))
+    return path
+
+
+def workloads(size: int, peers: Path | None) -> dict[str, tuple[list[str], Callable[[], None]]]:
+    root = repo(size)
+    files = (root / "files.txt").read_text().split("\n")
+    bindir = Path(sys.executable).parent
+    packwarden = str(bindir / "packwarden")
+
+    def nothing() -> None:
+        pass
+
+    def clear_results() -> None:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{OUT}/home/cache/results.sqlite3{suffix}").unlink(missing_ok=True)
+
+    runs: dict[str, tuple[list[str], Callable[[], None]]] = {
+        "floor": ([sys.executable, "-c", FLOOR, str(root / "files.txt")], nothing),
+    }
+    if size <= 10:
+        runs["packwarden"] = ([str(bindir / "policy-check"), "--no-cache", *files], nothing)
+    else:
+        runs["packwarden cold, 1 job"] = ([packwarden, "check", "--all-files", "--jobs", "1"], clear_results)
+        runs["packwarden cold, 2 jobs"] = ([packwarden, "check", "--all-files", "--jobs", "2"], clear_results)
+        runs["packwarden warm"] = ([packwarden, "check", "--all-files"], nothing)
+    if peers is not None:
+        schema = OUT / "skill.schema.json"
+        schema.write_text(json.dumps(SCHEMA))
+        runs["check-jsonschema"] = ([str(peers / "check-jsonschema"), "--schemafile", str(schema), *files], nothing)
+        runs["yamllint"] = ([str(peers / "yamllint"), "-d", "relaxed", *files], nothing)
+    return runs
+
+
+def measure(size: int, repeat: int, peers: Path | None) -> list[tuple[str, float, int]]:
+    runs = workloads(size, peers)
+    cwd = repo(size)
+    subprocess.run(runs["floor"][0], cwd=cwd, env=env(), check=True)  # warm the page cache
+    subprocess.run(
+        [str(Path(sys.executable).parent / "packwarden"), "check", "--all-files"],
+        cwd=cwd,
+        env=env(),
+        stdout=subprocess.DEVNULL,
+        check=False,
+    )  # build the compiled policy once
+    samples: dict[str, list[tuple[float, int]]] = {name: [] for name in runs}
+    for _ in range(repeat):
+        for name, (argv, prepare) in runs.items():
+            prepare()
+            samples[name].append(timed(argv, cwd))
+    return [(name, statistics.median(s[0] for s in got), max(s[1] for s in got)) for name, got in samples.items()]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="10,1000,10000")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--no-peers", action="store_true")
+    args = parser.parse_args()
+    OUT.mkdir(exist_ok=True)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(__file__).parents[1] / "src")], check=False)
+    peers = None if args.no_peers else peers_venv()
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, {args.repeat} rounds, medians\n")
+    print("| files | tool | wall | x floor | peak RSS |")
+    print("|---:|---|---:|---:|---:|")
+    for size in (int(s) for s in args.sizes.split(",")):
+        results = measure(size, args.repeat, peers)
+        floor = results[0][1]
+        for name, wall, rss in results:
+            print(f"| {size} | {name} | {wall * 1000:.0f} ms | {wall / floor:.2f} | {rss} MiB |")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
