@@ -8,6 +8,7 @@ device or pipe, never more than the size cap.
 from __future__ import annotations
 
 import os
+import posixpath
 import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -161,7 +162,7 @@ class IndexFiles:
         if entry is None:
             return None
         if entry.mode == git.MODE_SYMLINK:
-            return Problem(R.PATH_SYMLINK, "is staged as a symbolic link; not followed")
+            return self._symlink_problem(entry)
         if entry.mode == git.MODE_SUBMODULE:
             return Problem(R.PATH_SUBMODULE, "is a submodule; its contents are not checked here")
         if entry.oid not in self._blobs:
@@ -171,6 +172,19 @@ class IndexFiles:
             size = blob if isinstance(blob, int) else len(blob)
             return Problem(R.PARSE_TOO_LARGE, f"file is {size} bytes; the limit is {max_bytes}")
         return blob
+
+    def _symlink_problem(self, entry: git.IndexEntry) -> Problem:
+        """A staged link is never followed; one whose target leaves the repository is an error.
+
+        The blob of a link holds its target, so this needs no file system: the same verdict as
+        DiskFiles gives for the same link in the working tree.
+        """
+        blob = git.read_blobs(self.root, [entry.oid], 4096).get(entry.oid, b"")
+        target = blob.decode("utf-8", "surrogateescape") if isinstance(blob, bytes) else "/"
+        joined = posixpath.normpath(posixpath.join(posixpath.dirname(entry.path), target))
+        if posixpath.isabs(target) or joined == ".." or joined.startswith("../"):
+            return Problem(R.PATH_OUTSIDE_REPO, "is staged as a link to a path outside the repository; not read")
+        return Problem(R.PATH_SYMLINK, "is staged as a symbolic link; not followed (its target is checked on its own)")
 
     def read_config(self) -> bytes | Problem | None:
         entry = self._config_entry()

@@ -53,6 +53,12 @@ def guarded(run: Callable[[], int], argv: Sequence[str], color: bool) -> int:
         return EXIT_INPUT_ERROR
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader left (`packwarden check | head`): nothing more can be said, and the
+        # interpreter must not complain on exit while flushing the dead pipe either.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     except Exception as exc:  # noqa: BLE001 - the last line of defence
         path = _write_crash_log(argv)
         where = f"; details in {path}" if path else ""

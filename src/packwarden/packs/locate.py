@@ -35,3 +35,14 @@ def key_mark(data: Any, key: str) -> Mark:
     if isinstance(data, PosDict) and key in data.key_marks:
         return data.key_marks[key]
     return data.mark if isinstance(data, (PosDict, PosList)) else (1, 1)
+
+
+def walk(data: Any, loc: Sequence[str | int]) -> Any:
+    """The node at ``loc``, or None where the path leaves the data."""
+    node = data
+    for step in loc:
+        child = _child(node, step)
+        if child is None:
+            return None
+        node = child[0]
+    return node

@@ -18,7 +18,7 @@ from packwarden.model.pattern import InvalidPattern, compile_pattern
 from packwarden.model.rule import Rule, RuleDoc
 from packwarden.model.schema import CHECK_KEYS, KNOWN_KINDS, RESERVED_SECTIONS, TEXT_CHECK_KEYS, PackSpec, RuleSpec
 from packwarden.packs import betty
-from packwarden.packs.locate import key_mark, locate
+from packwarden.packs.locate import key_mark, locate, walk
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +50,10 @@ class Problems:
         for item in exc.errors():
             loc = tuple(prefix) + tuple(item["loc"])
             where = ".".join(str(part) for part in loc)
-            message = "unknown key" if item["type"] == "extra_forbidden" else item["msg"]
-            self.error(f"{where}: {message}" if where else message, locate(data, loc))
+            if item["type"] == "extra_forbidden":
+                self.error(f"{where}: unknown key", key_mark(walk(data, loc[:-1]), str(loc[-1])))
+            else:
+                self.error(f"{where}: {item['msg']}" if where else item["msg"], locate(data, loc))
 
     def raise_if_errors(self) -> None:
         if self.errors:

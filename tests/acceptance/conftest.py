@@ -1,0 +1,108 @@
+"""Shared pieces of the acceptance tests: the CLI run in-process, and the plain git hook."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from packwarden.cli.main import main
+from tests.support.gitrepo import REPO_ROOT, git_env
+
+# ``path:line:col: severity rule-id`` at the start of a finding line.
+FINDING_LINE = re.compile(
+    r"^(?P<where>.+):(?P<line>\d+):(?P<col>\d+): (?P<sev>info|warning|error|block) (?P<rule>\S+) "
+)
+BIN = Path(sys.executable).parent
+
+@dataclass(frozen=True)
+class Run:
+    """What one ``packwarden`` invocation returned and printed."""
+
+    rc: int
+    out: str
+    err: str
+
+    @property
+    def text(self) -> str:
+        return self.out + self.err
+
+    def prefixes(self) -> list[str]:
+        """``path:line:col: severity rule`` of every finding line, in output order."""
+        found = []
+        for line in self.out.splitlines():
+            match = FINDING_LINE.match(line)
+            if match:
+                found.append(f"{match['where']}:{match['line']}:{match['col']}: {match['sev']} {match['rule']}")
+        return found
+
+    def data(self) -> dict[str, Any]:
+        parsed: dict[str, Any] = json.loads(self.out)
+        return parsed
+
+    def findings(self) -> list[tuple[str, int, int, str, str]]:
+        """(path, line, column, severity, rule) from ``--format json`` output."""
+        return [(f["path"], f["line"], f["column"], f["severity"], f["rule"]) for f in self.data()["findings"]]
+
+    def assert_no_crash(self) -> None:
+        assert self.rc in (0, 1, 2), self.text
+        assert "Traceback" not in self.text
+        assert "internal error" not in self.text
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
+    """``cli(cwd, "check", ...)``: run ``packwarden`` in-process in ``cwd``."""
+
+    def run(cwd: Path, *args: str) -> Run:
+        monkeypatch.chdir(cwd)
+        capsys.readouterr()
+        rc = main(list(args))
+        out, err = capsys.readouterr()
+        return Run(rc, out, err)
+
+    return run
+
+
+def tool_env(**extra: str) -> dict[str, str]:
+    """Environment for real processes: test git identity, no user config, this venv first on PATH."""
+    env = git_env()
+    env["GIT_CONFIG_GLOBAL"] = os.devnull
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    env.pop("NO_COLOR", None)
+    env.update(extra)
+    return env
+
+
+def install_hook(repo: Path) -> Path:
+    """Copy the repository's plain ``hooks/pre-commit`` into ``repo``'s git hooks folder."""
+    hooks = Path(
+        subprocess.run(
+            ["git", "rev-parse", "--git-path", "hooks"],
+            cwd=repo,
+            env=tool_env(),
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
+    hooks = hooks if hooks.is_absolute() else repo / hooks
+    hooks.mkdir(parents=True, exist_ok=True)
+    target = hooks / "pre-commit"
+    shutil.copyfile(REPO_ROOT / "hooks" / "pre-commit", target)
+    target.chmod(0o755)
+    return target
+
+
+def run_git(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """A git command whose failure is a result, not an error (``git commit`` blocked by a hook)."""
+    return subprocess.run(["git", *args], cwd=repo, env=tool_env(), capture_output=True, text=True, check=False)

@@ -1,0 +1,249 @@
+"""The real pre-commit framework running this repository's ``policy-check`` hook.
+
+pre-commit installs a hook repository at a commit. ``pre-commit try-repo <local path>`` would
+use the repository's HEAD plus a shadow commit of its *tracked* changes only (``git add -u``;
+see pre_commit/commands/try_repo.py), so an untracked ``.pre-commit-hooks.yaml`` or
+``hooks/`` in a working copy would be missing. The tests therefore commit a copy of this
+working tree (tracked and untracked, not ignored: exactly what the next commit would hold)
+into a temporary hook repository, once per session.
+
+``try-repo`` always builds the hook environment in a throw-away store, whatever
+PRE_COMMIT_HOME says; the other tests use a ``.pre-commit-config.yaml`` pointing at the hook
+repository, so they share one environment in a session-scoped PRE_COMMIT_HOME.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.acceptance.conftest import tool_env
+from tests.support.gitrepo import REPO_ROOT, git, make_repo, write_files
+
+BAD = "name: Bad Name\nversion: 1.0.0\nstatus: draft\n"
+GOOD = "name: good.skill\nversion: 1.0.0\nstatus: draft\n"
+BAD_PREFIX = "skills/x/skill.yaml:1:7: error skill.name-format"
+STRICT = {".packwarden/policy.yml": "pack: default@1.0\nmode: block\n"}
+HOOK_ID = "policy-check"
+
+
+def _env(home: Path) -> dict[str, str]:
+    return tool_env(PRE_COMMIT_HOME=str(home), PRE_COMMIT_COLOR="never")
+
+
+@pytest.fixture(scope="session")
+def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A committed copy of this working tree: (path, commit)."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        check=False,
+    )
+    if listed.returncode != 0:
+        pytest.skip("the project is not a git work tree")
+    root = tmp_path_factory.mktemp("hook-repo") / "packwarden"
+    for name in {part.decode() for part in listed.stdout.split(b"\0") if part}:
+        source = REPO_ROOT / name
+        if source.is_file():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, root / name)
+    env = tool_env(HOME=str(tmp_path_factory.mktemp("hook-repo-home")))
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "--no-verify", "-m", "snapshot"]):
+        subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, env=env, check=True, capture_output=True, text=True)
+    return root, head.stdout.strip()
+
+
+@pytest.fixture(scope="session")
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+def pre_commit(repo: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", *args],
+        cwd=repo,
+        env=_env(home),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+
+
+def configured_repo(root: Path, hook_repo: tuple[Path, str], files: dict[str, str]) -> Path:
+    path, rev = hook_repo
+    config = f"repos:\n  - repo: {path}\n    rev: {rev}\n    hooks:\n      - id: {HOOK_ID}\n"
+    return make_repo(root, {".pre-commit-config.yaml": config, **files})
+
+
+def test_manifest_is_valid() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "validate-manifest", str(REPO_ROOT / ".pre-commit-hooks.yaml")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+# --- pre-commit try-repo -------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_try_repo_warn_mode_passes_and_shows_findings(tmp_path: Path, hook_repo: tuple[Path, str]) -> None:
+    repo = make_repo(tmp_path / "repo", {"skills/x/skill.yaml": BAD, "skills/y/skill.yaml": GOOD})
+
+    done = pre_commit(repo, tmp_path / "unused-home", "try-repo", str(hook_repo[0]), HOOK_ID, "--all-files")
+
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    assert "policy check (skills and agents)" in output
+    assert "Passed" in output
+    assert BAD_PREFIX in output
+    assert "    fix: rename it in lowercase" in output
+    assert "2 files · " in output
+    assert "passed (warn mode)" in output
+    assert "Traceback" not in output
+
+
+@pytest.mark.slow
+def test_try_repo_strict_mode_fails(tmp_path: Path, hook_repo: tuple[Path, str]) -> None:
+    repo = make_repo(tmp_path / "repo", {"skills/x/skill.yaml": BAD, "skills/y/skill.yaml": GOOD, **STRICT})
+
+    done = pre_commit(
+        repo, tmp_path / "unused-home", "try-repo", str(hook_repo[0]), HOOK_ID, "--files", "skills/x/skill.yaml"
+    )
+
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output
+    assert "Failed" in output
+    assert "- exit code: 1" in output
+    assert BAD_PREFIX in output
+    assert "1 file · " in output
+    assert "blocked by 1 finding(s) (strict mode)" in output
+
+
+# --- pre-commit run with a configuration (one shared environment) --------------------------------
+
+
+@pytest.mark.slow
+def test_run_checks_what_is_staged(tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path) -> None:
+    repo = configured_repo(tmp_path / "repo", hook_repo, {"skills/y/skill.yaml": GOOD, **STRICT})
+    write_files(repo, {"skills/x/skill.yaml": BAD})
+    git(repo, "add", "skills/x/skill.yaml")
+    write_files(repo, {"skills/x/skill.yaml": GOOD})  # fixed only in the working tree
+
+    done = pre_commit(repo, pre_commit_home, "run")
+
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output
+    assert BAD_PREFIX in output
+    assert "1 file · " in output  # only the staged file, not skills/y
+    assert (repo / "skills/x/skill.yaml").read_text() == GOOD  # pre-commit put the unstaged fix back
+
+
+@pytest.mark.slow
+def test_run_clean_staged_file_passes_in_strict_mode(
+    tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path
+) -> None:
+    repo = configured_repo(tmp_path / "repo", hook_repo, {"skills/y/skill.yaml": BAD, **STRICT})
+    write_files(repo, {"skills/x/skill.yaml": GOOD})
+    git(repo, "add", "skills/x/skill.yaml")
+
+    done = pre_commit(repo, pre_commit_home, "run")
+
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    assert "Passed" in output
+    assert "skill.name-format" not in output  # the committed bad skill is not among the staged files
+
+
+@pytest.mark.slow
+def test_run_changed_config_rechecks_every_manifest(
+    tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path
+) -> None:
+    repo = configured_repo(tmp_path / "repo", hook_repo, {"skills/x/skill.yaml": BAD})
+    write_files(repo, STRICT)
+    git(repo, "add", ".packwarden/policy.yml")
+
+    done = pre_commit(repo, pre_commit_home, "run")
+
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output
+    assert BAD_PREFIX in output
+    assert "blocked by 1 finding(s) (strict mode)" in output
+
+
+@pytest.mark.slow
+def test_run_skips_files_that_are_not_manifests(
+    tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path
+) -> None:
+    repo = configured_repo(
+        tmp_path / "repo", hook_repo, {"README.md": "x\n", "docs/skill.yaml.md": "x\n", "notes/skills.yaml": "x: 1\n"}
+    )
+
+    done = pre_commit(repo, pre_commit_home, "run", "--files", "README.md", "docs/skill.yaml.md", "notes/skills.yaml")
+
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    assert "(no files to check)Skipped" in output
+
+
+@pytest.mark.slow
+def test_run_in_parallel_chunks_reports_every_finding_once(
+    tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path
+) -> None:
+    count = 60
+    skills = {f"skills/s{i:02d}/skill.yaml": BAD for i in range(count)}
+    repo = configured_repo(tmp_path / "repo", hook_repo, {**skills, "skills/ok/skill.yaml": GOOD})
+
+    done = pre_commit(repo, pre_commit_home, "run", "--all-files")
+
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    for name in skills:
+        assert output.count(f"{name}:1:7: error skill.name-format") == 1
+    assert output.count(": error skill.name-format ") == count
+    summaries = [line for line in output.splitlines() if " rules · " in line]
+    assert len(summaries) >= min(2, os.cpu_count() or 1)  # one summary per chunk pre-commit ran
+    assert sum(int(line.split(" file")[0]) for line in summaries) == count + 1
+
+
+@pytest.mark.slow
+def test_installed_hook_blocks_git_commit_in_strict_mode(
+    tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path
+) -> None:
+    repo = configured_repo(tmp_path / "repo", hook_repo, {"skills/y/skill.yaml": GOOD, **STRICT})
+    installed = pre_commit(repo, pre_commit_home, "install")
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    write_files(repo, {"skills/x/skill.yaml": BAD})
+    git(repo, "add", "skills/x/skill.yaml")
+    before = git(repo, "rev-parse", "HEAD")
+
+    env = _env(pre_commit_home)
+    done = subprocess.run(
+        ["git", "commit", "-m", "bad"], cwd=repo, env=env, capture_output=True, text=True, check=False
+    )
+
+    output = done.stdout + done.stderr
+    assert done.returncode != 0, output
+    assert BAD_PREFIX in output
+    assert git(repo, "rev-parse", "HEAD") == before
+
+    write_files(repo, {"skills/x/skill.yaml": GOOD.replace("good.skill", "x.skill")})
+    git(repo, "add", "skills/x/skill.yaml")
+    fixed = subprocess.run(
+        ["git", "commit", "-m", "ok"], cwd=repo, env=env, capture_output=True, text=True, check=False
+    )
+
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert git(repo, "rev-parse", "HEAD") != before
+    assert os.path.exists(repo / ".git/hooks/pre-commit")
