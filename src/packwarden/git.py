@@ -69,7 +69,9 @@ def index_entries(cwd: Path) -> list[IndexEntry]:
 
 def staged_entries(cwd: Path) -> list[IndexEntry]:
     """Entries added, copied, modified or changed in type in the index, relative to ``cwd``."""
-    out = run_git(["diff", "--cached", "--raw", "-z", "--no-abbrev", "--no-renames", "--relative", "--diff-filter=ACMT"], cwd)
+    out = run_git(
+        ["diff", "--cached", "--raw", "-z", "--no-abbrev", "--no-renames", "--relative", "--diff-filter=ACMT"], cwd
+    )
     parts = out.split(b"\0")
     entries = []
     for meta, path in zip(parts[0::2], parts[1::2], strict=False):

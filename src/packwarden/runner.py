@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from packwarden.cache.results import ResultCache
 
 PARALLEL_THRESHOLD = 200
-_policy: EffectivePolicy | None = None  # set before forking: workers inherit it
+_FORKED: dict[str, EffectivePolicy] = {}  # set before forking: workers inherit the policy
 
 
 def load_document(artifact: Artifact, raw: bytes | Problem) -> Document:
@@ -38,8 +38,8 @@ def load_document(artifact: Artifact, raw: bytes | Problem) -> Document:
 
 
 def _check_chunk(chunk: list[tuple[Artifact, bytes]]) -> list[list[Finding]]:
-    assert _policy is not None
-    return [check_document(_policy, artifact, load_document(artifact, raw)) for artifact, raw in chunk]
+    policy = _FORKED["policy"]
+    return [check_document(policy, artifact, load_document(artifact, raw)) for artifact, raw in chunk]
 
 
 def default_jobs() -> int:
@@ -47,8 +47,7 @@ def default_jobs() -> int:
 
 
 def _evaluate(policy: EffectivePolicy, work: list[tuple[Artifact, bytes]], jobs: int) -> list[list[Finding]]:
-    global _policy
-    _policy = policy
+    _FORKED["policy"] = policy
     if jobs <= 1 or len(work) < PARALLEL_THRESHOLD or sys.platform == "win32":
         return _check_chunk(work)
     import multiprocessing

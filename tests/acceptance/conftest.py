@@ -24,6 +24,7 @@ FINDING_LINE = re.compile(
 )
 BIN = Path(sys.executable).parent
 
+
 @dataclass(frozen=True)
 class Run:
     """What one ``packwarden`` invocation returned and printed."""

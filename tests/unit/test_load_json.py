@@ -343,9 +343,7 @@ def test_size_limit_can_be_lowered() -> None:
 def test_a_large_document_parses_in_linear_time() -> None:
     # About 850 KB with 60 000 values on 80 000 lines: a reader that recomputed line numbers
     # from the start of the text for each value would take many seconds.
-    items = [
-        {"name": f"skill-{i}", "tags": ["a", "b"], "size": i * 1.5, "on": i % 2 == 0} for i in range(9000)
-    ]
+    items = [{"name": f"skill-{i}", "tags": ["a", "b"], "size": i * 1.5, "on": i % 2 == 0} for i in range(9000)]
     text = json.dumps(items, indent=1)
     assert 700_000 < len(text.encode()) < MAX_FILE_BYTES
     started = time.perf_counter()

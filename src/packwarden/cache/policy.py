@@ -8,13 +8,14 @@ build it; an entry is used only while all of those files still have those digest
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from pathlib import Path
 
-from packwarden.model.version import VERSION as __version__
 from packwarden.cache.location import cache_dir, write_atomic
 from packwarden.model.policy import EffectivePolicy
+from packwarden.model.version import VERSION as __version__
 from packwarden.packs.inputs import PolicyInputs
 
 FORMAT = 1
@@ -60,8 +61,6 @@ def cached_policy(inputs: PolicyInputs) -> EffectivePolicy:
     dependencies: dict[str, str] = {}
     policy = build_policy(inputs, lambda file, raw: dependencies.__setitem__(file, _sha(raw)))
     data = {"dependencies": dependencies, "policy": policy.to_data()}
-    try:
+    with contextlib.suppress(OSError):  # a read-only cache folder only costs speed
         write_atomic(path, json.dumps(data, separators=(",", ":")).encode("utf-8"))
-    except OSError:
-        pass  # a read-only cache folder only costs speed
     return policy

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from packwarden.load.document import Mark, PosDict, PosList
-from packwarden.model.field import Segment, parse_field
+from packwarden.model.field import parse_field
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,8 +27,9 @@ class Resolution:
     missing: tuple[Located, ...]  # value: the parent; path: the missing field
 
 
-def _join(prefix: str, segment: Segment, key: Any) -> str:
-    if isinstance(segment, int) or (segment is None and isinstance(key, int)):
+def _join(prefix: str, key: Any, index: bool) -> str:
+    """The path of a child: ``a[0]`` for a list item, ``a.b`` (also ``a.200``) for a mapping key."""
+    if index:
         return f"{prefix}[{key}]"
     return f"{prefix}.{key}" if prefix else str(key)
 
@@ -47,16 +48,16 @@ def resolve(root: Any, field: str) -> Resolution:
         for node, mark, prefix in frontier:
             if segment is None:
                 if isinstance(node, PosDict):
-                    following.extend((v, node.marks[k], _join(prefix, segment, k)) for k, v in node.items())
+                    following.extend((v, node.marks[k], _join(prefix, k, False)) for k, v in node.items())
                 elif isinstance(node, PosList):
-                    following.extend((v, node.marks[i], _join(prefix, segment, i)) for i, v in enumerate(node))
+                    following.extend((v, node.marks[i], _join(prefix, i, True)) for i, v in enumerate(node))
             elif isinstance(segment, int):
                 if isinstance(node, PosList) and segment < len(node):
-                    following.append((node[segment], node.marks[segment], _join(prefix, segment, segment)))
+                    following.append((node[segment], node.marks[segment], _join(prefix, segment, True)))
             elif isinstance(node, PosDict) and segment in node:
-                following.append((node[segment], node.marks[segment], _join(prefix, segment, segment)))
+                following.append((node[segment], node.marks[segment], _join(prefix, segment, False)))
             elif report_missing:  # absent, or its parent is not a mapping at all
-                missing.append(Located(node, mark[0], mark[1], _join(prefix, segment, segment)))
+                missing.append(Located(node, mark[0], mark[1], _join(prefix, segment, False)))
         frontier = following
     found = tuple(Located(v, m[0], m[1], p) for v, m, p in frontier)
     return Resolution(found, tuple(missing))

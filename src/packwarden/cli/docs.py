@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from packwarden.model.errors import UsageError
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default="docs/rules", help="directory of the rule reference")
@@ -25,7 +27,10 @@ def run(args: argparse.Namespace) -> int:
         for name in stale + extra:
             print(f"{out / name}: stale; run `packwarden docs`", file=sys.stderr)
         return 1 if stale or extra else 0
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot write the rule reference to {out}: {exc.strerror}") from exc
     for name in stale:
         (out / name).write_text(pages[name], encoding="utf-8")
         print(f"wrote {out / name}")

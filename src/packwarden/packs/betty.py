@@ -158,8 +158,7 @@ class _Converter:
             return None
         self.severity(rule, out, rule_id)
         kinds = self.kinds(rule["scope"], rule.marks["scope"]) if "scope" in rule else scope
-        if kinds:
-            _put(out, "applies_to", PosList(rule.mark) + list(kinds), rule, "scope")
+        _put(out, "applies_to", list(kinds), rule, "scope")
         for source_key, key in (("message", "message"), ("description", "summary")):
             if source_key in rule:
                 _put(out, key, str(rule[source_key]), rule, source_key)

@@ -145,8 +145,11 @@ def _apply_config(fold: _Fold, spec: ConfigSpec, data: PosDict | None) -> None:
     if spec.mode is not None:
         fold.mode, fold.origins["mode"] = spec.mode, layer
     overrides = spec.overrides
-    for rule_id in overrides.disable:
-        where = locate(data, ("overrides", "disable", overrides.disable.index(rule_id)))
+    for index, rule_id in enumerate(overrides.disable):
+        where = locate(data, ("overrides", "disable", index))
+        if rule_id in overrides.disable[:index]:
+            problems.error(f"{rule_id!r} is listed twice in overrides.disable", where)
+            continue
         if rule_id not in fold.rules:
             problems.error(f"cannot disable {rule_id!r}: no such rule in the selected packs", where)
             continue

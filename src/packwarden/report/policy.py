@@ -78,8 +78,10 @@ def diff_lines(old: EffectivePolicy, new: EffectivePolicy) -> list[Line]:
             a, b = before[rule_id], after[rule_id]
             if a.severity is not b.severity:
                 lines.append([(f"~ {rule_id}: severity {a.severity.value} -> {b.severity.value}", "yellow")])
-            if a.canonical() | {"severity": ""} != b.canonical() | {"severity": ""}:
+            if checks_text(a) != checks_text(b) or a.applies_to != b.applies_to:
                 lines.append([(f"~ {rule_id}: checks {checks_text(a)} -> {checks_text(b)}", "yellow")])
+            elif (a.message, a.fix) != (b.message, b.fix):
+                lines.append([(f"~ {rule_id}: message or fix changed", "yellow")])
     for rule_id in sorted(old.builtin_severities.keys() | new.builtin_severities.keys()):
         was, now = old.builtin_severities.get(rule_id), new.builtin_severities.get(rule_id)
         if was is not now:

@@ -1,0 +1,95 @@
+"""Severity and mode -> verdict and exit code (DESIGN.md, "Severity and mode", "Exit codes")."""
+
+from __future__ import annotations
+
+import pytest
+
+from packwarden.enforce import (
+    EXIT_BLOCKED,
+    EXIT_CLEAN,
+    EXIT_INPUT_ERROR,
+    blocks,
+    decide,
+    is_input_error,
+)
+from packwarden.model.finding import Finding, Severity
+from packwarden.model.policy import EffectivePolicy
+
+INFO, W, E, B = Severity.INFO, Severity.WARNING, Severity.ERROR, Severity.BLOCK
+
+
+def finding(severity: Severity, rule: str = "skill.x") -> Finding:
+    return Finding(rule, severity, "m", "skill.yaml")
+
+
+def policy(mode: str = "warn", fail_on: Severity = E) -> EffectivePolicy:
+    return EffectivePolicy(packs=("t@1",), mode=mode, fail_on=fail_on)
+
+
+@pytest.mark.parametrize("mode", ["warn", "block"])
+@pytest.mark.parametrize("severity", [INFO, W])
+def test_info_and_warning_never_block(mode: str, severity: Severity) -> None:
+    assert not blocks(finding(severity), mode, E)
+    verdict = decide([finding(severity)] * 3, policy(mode))
+    assert verdict.exit_code == EXIT_CLEAN
+    assert not verdict.blocked
+    assert verdict.blocking == ()
+
+
+def test_error_blocks_only_in_block_mode() -> None:
+    assert not blocks(finding(E), "warn", E)
+    assert blocks(finding(E), "block", E)
+    assert decide([finding(E)], policy("warn")).exit_code == EXIT_CLEAN
+    verdict = decide([finding(E)], policy("block"))
+    assert verdict.exit_code == EXIT_BLOCKED
+    assert verdict.blocked
+    assert verdict.blocking == (finding(E),)
+
+
+def test_error_does_not_block_when_fail_on_is_block() -> None:
+    assert not blocks(finding(E), "block", B)
+    assert decide([finding(E)], policy("block", B)).exit_code == EXIT_CLEAN
+
+
+@pytest.mark.parametrize("mode", ["warn", "block"])
+@pytest.mark.parametrize("fail_on", [E, B])
+def test_block_always_blocks(mode: str, fail_on: Severity) -> None:
+    assert blocks(finding(B), mode, fail_on)
+    verdict = decide([finding(W), finding(B)], policy(mode, fail_on))
+    assert verdict.exit_code == EXIT_BLOCKED
+    assert [f.severity for f in verdict.blocking] == [B]
+
+
+def test_no_findings_is_clean_with_zero_counts() -> None:
+    verdict = decide([], policy())
+    assert verdict.exit_code == EXIT_CLEAN
+    assert verdict.counts == {INFO: 0, W: 0, E: 0, B: 0}
+    assert verdict.mode == "warn"
+
+
+def test_counts_every_severity() -> None:
+    verdict = decide(iter([finding(INFO), finding(W), finding(W), finding(E), finding(B)]), policy("block"))
+    assert verdict.counts == {INFO: 1, W: 2, E: 1, B: 1}
+    assert len(verdict.blocking) == 2
+    assert verdict.mode == "block"
+
+
+@pytest.mark.parametrize("rule", ["pack.invalid", "pack.regex-timeout", "config.invalid"])
+@pytest.mark.parametrize("mode", ["warn", "block"])
+def test_pack_and_config_errors_exit_2_in_every_mode(rule: str, mode: str) -> None:
+    assert is_input_error(finding(E, rule))
+    assert decide([finding(E, rule)], policy(mode)).exit_code == EXIT_INPUT_ERROR
+    # even next to blocking findings
+    assert decide([finding(B), finding(E, rule)], policy(mode)).exit_code == EXIT_INPUT_ERROR
+
+
+def test_pack_warnings_are_not_input_errors() -> None:
+    assert not is_input_error(finding(W, "pack.meaningless"))
+    assert not is_input_error(finding(INFO, "config.invalid"))
+    assert decide([finding(W, "pack.meaningless")], policy("block")).exit_code == EXIT_CLEAN
+
+
+@pytest.mark.parametrize("rule", ["parse.syntax", "path.outside-repo", "packaging.x", "configure.y"])
+def test_other_errors_are_not_input_errors(rule: str) -> None:
+    assert not is_input_error(finding(E, rule))
+    assert decide([finding(E, rule)], policy("warn")).exit_code == EXIT_CLEAN

@@ -1,0 +1,327 @@
+"""Reading one pack file: located schema errors, compiled rules, warnings, Betty detection."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from packwarden.model.errors import PolicyValidationError
+from packwarden.model.finding import Finding, Severity
+from packwarden.model.rule import RuleDoc
+from packwarden.packs import builtin
+from packwarden.packs.locate import key_mark, locate
+from packwarden.packs.reader import Problems, read_pack
+
+SOURCE = "packs/team.yaml"
+HEAD = "meta: {key: team, version: '1.0'}\nrules:\n"
+
+
+def read(text: str) -> object:
+    return read_pack(textwrap.dedent(text).encode("utf-8"), SOURCE)
+
+
+def errors(text: str) -> list[tuple[str, int, int, str]]:
+    with pytest.raises(PolicyValidationError) as info:
+        read(text)
+    for error in info.value.errors:
+        assert error.severity is Severity.ERROR
+        assert error.path == SOURCE
+    return [(e.rule, e.line, e.column, e.message) for e in info.value.errors]
+
+
+# --- a valid native pack ------------------------------------------------------------------------
+
+
+def test_a_native_pack_compiles_its_rules_with_their_positions() -> None:
+    pack = read_pack(
+        (
+            HEAD
+            + "  - id: skill.name\n"
+            + "    applies_to: [skill]\n"
+            + "    field: name\n"
+            + "    pattern: '^[a-z]+$'\n"
+            + "    required: true\n"
+            + "    severity: block\n"
+            + "    message: bad name\n"
+            + "    fix: rename it\n"
+            + "    why: because\n"
+            + "    example: {bad: 'name: X', good: 'name: x'}\n"
+            + "  - id: text.rule\n"
+            + "    forbidden_pattern: 'TODO'\n"
+            + "    summary: no TODOs\n"
+        ).encode(),
+        SOURCE,
+    )
+    assert pack.ref == "team@1.0"
+    assert pack.source == SOURCE
+    assert pack.warnings == ()
+    first, second = pack.rules
+    assert first.id == "skill.name"
+    assert first.severity is Severity.BLOCK
+    assert first.pack == "team@1.0"
+    assert dict(first.params) == {"required": True, "pattern": "^[a-z]+$"}
+    assert first.field == "name"
+    assert first.applies_to == ("skill",)
+    assert (first.message, first.fix) == ("bad name", "rename it")
+    assert first.doc == RuleDoc("bad name", "because", "name: X", "name: x")
+    assert (first.source, first.line, first.column) == (SOURCE, 3, 5)
+    assert second.field is None
+    assert second.severity is Severity.ERROR  # the default
+    assert dict(second.params) == {"forbidden_pattern": "TODO"}
+    assert second.doc == RuleDoc("no TODOs")
+    assert (second.line, second.column) == (13, 5)
+
+
+def test_every_check_key_is_carried_into_params() -> None:
+    pack = read(
+        """\
+        meta: {key: t, version: '2'}
+        rules:
+          - id: all
+            field: v
+            required: false
+            type: string
+            pattern: a
+            forbidden_pattern: b
+            allowed_values: [a, 1, true, null, 1.5]
+            forbidden_values: [c]
+            semver: true
+            min_length: 0
+            max_length: 9
+        """
+    )
+    (rule,) = pack.rules
+    assert dict(rule.params) == {
+        "required": False,
+        "type": "string",
+        "pattern": "a",
+        "forbidden_pattern": "b",
+        "allowed_values": ["a", 1, True, None, 1.5],
+        "forbidden_values": ["c"],
+        "semver": True,
+        "min_length": 0,
+        "max_length": 9,
+    }
+    assert [type(v) for v in rule.params["allowed_values"]] == [str, int, bool, type(None), float]  # type: ignore[attr-defined]
+
+
+def test_the_builtin_default_pack_reads_cleanly() -> None:
+    ref, raw = builtin.read_builtin("default@1.0")
+    pack = read_pack(raw, ref)
+    assert pack.ref == "default@1.0"
+    assert pack.warnings == ()
+    assert len(pack.rules) == 14
+    assert all(rule.doc.summary and rule.doc.why and rule.doc.bad and rule.doc.good for rule in pack.rules)
+
+
+# --- located errors --------------------------------------------------------------------------------
+
+
+def test_an_unknown_rule_key_is_an_error_on_its_line() -> None:
+    found = errors(HEAD + "  - id: a\n    field: name\n    required: true\n    colour: red\n")
+    assert [(rule, line, message) for rule, line, _, message in found] == [
+        ("pack.invalid", 6, "rules.0.colour: unknown key")
+    ]
+
+
+def test_an_unknown_key_is_located_at_the_key_itself() -> None:
+    found = errors("meta: {key: t, version: '1'}\nfoo: 1\n")
+    assert [(line, column) for _, line, column, _ in found] == [(2, 1)]
+    nested = errors(HEAD + "  - id: a\n    field: name\n    required: true\n    colour: red\n")
+    assert [(line, column) for _, line, column, _ in nested] == [(6, 5)]
+    flow = errors("meta: {key: t, version: '1', colour: red}\n")
+    assert [(line, column, message) for _, line, column, message in flow] == [(1, 30, "meta.colour: unknown key")]
+
+
+def test_an_unknown_top_level_key_is_an_error() -> None:
+    assert [(line, message) for _, line, _, message in errors("meta: {key: t, version: '1'}\nfoo: 1\n")] == [
+        (2, "foo: unknown key")
+    ]
+
+
+def test_a_bad_severity_is_an_error_at_the_value() -> None:
+    found = errors(HEAD + "  - id: a\n    field: name\n    required: true\n    severity: fatal\n")
+    assert found == [("pack.invalid", 6, 15, "rules.0.severity: Input should be 'info', 'warning', 'error' or 'block'")]
+
+
+def test_a_version_written_as_a_number_is_an_error() -> None:
+    assert errors("meta: {key: t, version: 1.0}\n") == [
+        ("pack.invalid", 1, 25, "meta.version: Input should be a valid string")
+    ]
+
+
+def test_a_missing_meta_is_an_error_at_the_root() -> None:
+    assert errors("rules: []\n") == [("pack.invalid", 1, 1, "meta: Field required")]
+
+
+def test_a_bad_rule_id_is_an_error() -> None:
+    found = errors(HEAD + "  - id: 'has space'\n    field: name\n    required: true\n")
+    assert [(line, message.split(":")[0]) for _, line, _, message in found] == [(3, "rules.0.id")]
+
+
+def test_a_duplicate_rule_id_is_an_error_at_the_second_rule() -> None:
+    found = errors(
+        HEAD + "  - id: a\n    field: name\n    required: true\n  - id: a\n    field: version\n    required: true\n"
+    )
+    assert found == [("pack.invalid", 6, 5, "rule id a is defined twice")]
+
+
+def test_a_rule_without_a_check_is_an_error() -> None:
+    (found,) = errors(HEAD + "  - id: a\n    field: name\n    severity: warning\n")
+    assert found[1:3] == (3, 5)
+    assert found[3].startswith("rule a has no check (required, type, pattern")
+
+
+@pytest.mark.parametrize("check", ["required: true", "type: string", "allowed_values: [a]", "semver: true"])
+def test_a_text_rule_with_a_check_that_needs_a_field_is_an_error(check: str) -> None:
+    assert errors(HEAD + f"  - id: a\n    {check}\n") == [
+        ("pack.invalid", 3, 5, "rule a: only pattern and forbidden_pattern work without a field")
+    ]
+
+
+@pytest.mark.parametrize("key", ["pattern", "forbidden_pattern"])
+def test_an_invalid_regex_is_an_error_at_the_rule(key: str) -> None:
+    found = errors(HEAD + "  - id: ok\n    field: name\n    required: true\n" + f"  - id: a\n    {key}: '('\n")
+    assert [(line, column) for _, line, column, _ in found] == [(6, 5)]
+    assert found[0][3].startswith("rule a: invalid regular expression '('")
+
+
+def test_an_invalid_field_path_is_an_error() -> None:
+    assert errors(HEAD + "  - id: a\n    field: 'a..b'\n    required: true\n") == [
+        ("pack.invalid", 3, 5, "rule a: invalid field path 'a..b' at character 2")
+    ]
+
+
+def test_every_bad_rule_is_reported_not_only_the_first() -> None:
+    found = errors(HEAD + "  - id: a\n    field: name\n  - id: b\n    required: true\n  - id: c\n    field: x\n")
+    assert [(line, message.split(" ")[1]) for _, line, _, message in found] == [(3, "a"), (5, "b:"), (7, "c")]
+
+
+def test_a_yaml_error_in_a_pack_keeps_its_parse_rule() -> None:
+    (found,) = errors("meta: [\n")
+    assert (found[0], found[1]) == ("parse.syntax", 2)
+
+
+def test_a_yaml_anchor_in_a_pack_is_refused() -> None:
+    assert [rule for rule, *_ in errors("meta: &m {key: t, version: '1'}\n")] == ["parse.yaml-anchor"]
+
+
+@pytest.mark.parametrize("text", ["- a\n", "just text\n", ""])
+def test_a_pack_that_is_not_a_mapping_is_an_error(text: str) -> None:
+    assert errors(text) == [
+        ("pack.invalid", 1, 1, "a pack must be a mapping with 'meta' (or a Betty profile with 'policy')")
+    ]
+
+
+def test_the_validation_error_names_the_first_error_and_counts_the_rest() -> None:
+    with pytest.raises(PolicyValidationError) as info:
+        read(HEAD + "  - id: a\n    field: name\n  - id: b\n    field: name\n")
+    assert len(info.value.errors) == 2
+    assert str(info.value) == (
+        f"invalid policy: {SOURCE}:3:5: rule a has no check (required, type, pattern, forbidden_pattern, "
+        "allowed_values, forbidden_values, semver, min_length, max_length) (and 1 more)"
+    )
+
+
+# --- warnings ---------------------------------------------------------------------------------------
+
+
+def test_reserved_sections_are_accepted_with_a_warning_each() -> None:
+    pack = read(
+        """\
+        meta: {key: t, version: '1'}
+        requirements: {protocol_files: [plan.md]}
+        plugin_contract: {smoke_run: false}
+        capabilities: {io.net.http: {risk: high}}
+        decisions: []
+        clarifications: []
+        constraints: {forbid_stub_execution: true}
+        """
+    )
+    assert [(w.rule, w.severity, w.line, w.column, w.message) for w in pack.warnings] == [
+        ("pack.meaningless", Severity.WARNING, line, 1, f"section {name!r} is not enforced by this packwarden version")
+        for line, name in enumerate(
+            ["requirements", "plugin_contract", "capabilities", "decisions", "clarifications", "constraints"], start=2
+        )
+    ]
+    assert all(w.path == SOURCE for w in pack.warnings)
+
+
+def test_an_unknown_artifact_kind_is_a_warning_not_an_error() -> None:
+    pack = read(HEAD + "  - id: a\n    applies_to: [skill, widget]\n    field: name\n    required: true\n")
+    assert [r.applies_to for r in pack.rules] == [("skill", "widget")]
+    assert [(w.line, w.message) for w in pack.warnings] == [
+        (3, "rule a: artifact kind 'widget' is unknown (skill, agent, plugin, protocol, capability, commit, registry)")
+    ]
+
+
+def test_warnings_travel_with_the_errors() -> None:
+    with pytest.raises(PolicyValidationError) as info:
+        read("meta: {key: t, version: '1'}\ndecisions: []\nrules:\n  - id: a\n    field: name\n")
+    assert [w.message for w in info.value.warnings] == [
+        "section 'decisions' is not enforced by this packwarden version"
+    ]
+    assert len(info.value.errors) == 1
+
+
+# --- Betty detection ---------------------------------------------------------------------------------
+
+
+def test_a_betty_profile_is_detected_and_converted() -> None:
+    pack = read(
+        """\
+        policy:
+          name: Team Naming
+          version: 2.1.0
+          rules:
+            - field: name
+              pattern: '^[a-z.]+$'
+              message: lowercase names
+        """
+    )
+    assert pack.ref == "team-naming@2.1.0"
+    assert [(r.id, r.field, dict(r.params), r.line) for r in pack.rules] == [
+        ("team-naming.lowercase-names", "name", {"pattern": "^[a-z.]+$"}, 5)
+    ]
+
+
+def test_a_mapping_with_meta_and_policy_is_a_native_pack() -> None:
+    found = errors("meta: {key: t, version: '1'}\npolicy: {name: x}\n")
+    assert found == [("pack.invalid", 2, 1, "policy: unknown key")]
+
+
+def test_betty_conversion_errors_are_pack_errors() -> None:
+    found = errors("policy:\n  name: x\n  rules:\n    - 5\n")
+    assert found == [("pack.invalid", 4, 7, "rule 1 must be a mapping")]
+
+
+# --- locate helpers ------------------------------------------------------------------------------------
+
+
+def test_problems_collects_errors_and_warnings_with_the_chosen_rule() -> None:
+    problems = Problems("x.yml")
+    problems.warn("w", (2, 3))
+    problems.raise_if_errors()  # warnings alone do not raise
+    problems.error("e", (4, 5))
+    with pytest.raises(PolicyValidationError) as info:
+        problems.raise_if_errors()
+    assert info.value.errors == (Finding("pack.invalid", Severity.ERROR, "e", "x.yml", 4, 5),)
+    assert info.value.warnings == (Finding("pack.meaningless", Severity.WARNING, "w", "x.yml", 2, 3),)
+
+
+def test_locate_falls_back_to_the_deepest_existing_part() -> None:
+    from packwarden.load.yaml import load_yaml_text
+
+    data = load_yaml_text("a:\n  b: [x, y]\n").data
+    assert locate(data, ("a", "b", 1)) == (2, 10)
+    assert locate(data, ("a", "b", 7)) == (2, 6)
+    assert locate(data, ("a", "c")) == (2, 3)
+    assert locate(data, ("a", "b", "k")) == (2, 6)
+    assert locate(data, ()) == (1, 1)
+    assert locate(None, ("a",)) == (1, 1)
+    assert key_mark(data, "a") == (1, 1)
+    assert key_mark(data["a"], "b") == (2, 3)
+    assert key_mark(data["a"], "zzz") == (2, 3)
+    assert key_mark(data["a"]["b"], "x") == (2, 6)
+    assert key_mark(None, "x") == (1, 1)
