@@ -90,6 +90,9 @@ def check(
 
     here = Path(cwd or os.getcwd()).resolve()
     root, source = _source(here, staged, all_files)
+    if staged and not all_files and CONFIG_PATH in source.all_paths():
+        # a staged change to the config re-checks everything it governs: the whole index
+        root, source = _source(here, staged, all_files=True)
     policy = _policy(source, root, here, pack, strict)
     wanted = _relative(root, here, paths)
     if all_files or CONFIG_PATH in wanted or (not wanted and not staged):

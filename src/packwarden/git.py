@@ -56,10 +56,10 @@ def tracked_files(cwd: Path, under: Sequence[str] = ()) -> list[str]:
     return _split_z(run_git(["ls-files", "-z", "--", *under], cwd))
 
 
-def index_entries(cwd: Path) -> list[IndexEntry]:
-    """Every index entry (mode, blob id, path relative to ``cwd``), stage 0 only."""
+def index_entries(cwd: Path, under: Sequence[str] = ()) -> list[IndexEntry]:
+    """Index entries (mode, blob id, path relative to ``cwd``), stage 0 only; all, or ``under``."""
     entries = []
-    for record in _split_z(run_git(["ls-files", "-s", "-z"], cwd)):
+    for record in _split_z(run_git(["ls-files", "-s", "-z", "--", *under], cwd)):
         meta, _, path = record.partition("\t")
         mode, oid, stage = meta.split(" ")
         if stage == "0":

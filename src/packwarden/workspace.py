@@ -124,6 +124,7 @@ class IndexFiles:
     staged_only: bool
     _entries: dict[str, git.IndexEntry] = field(init=False)
     _blobs: dict[str, bytes | int] = field(init=False, default_factory=dict)
+    _config_looked_up: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
         listed = git.staged_entries(self.root) if self.staged_only else git.index_entries(self.root)
@@ -152,10 +153,12 @@ class IndexFiles:
         return entry.mode not in (git.MODE_SYMLINK, git.MODE_SUBMODULE)
 
     def _config_entry(self) -> git.IndexEntry | None:
-        entry = self._entries.get(CONFIG_PATH)
-        if entry is None and self.staged_only:
-            entry = next((e for e in git.index_entries(self.root) if e.path == CONFIG_PATH), None)
-        return entry
+        """The config as staged: among the changes, or else unchanged in the index."""
+        if CONFIG_PATH not in self._entries and self.staged_only and not self._config_looked_up:
+            self._config_looked_up = True
+            for entry in git.index_entries(self.root, [CONFIG_PATH]):
+                self._entries[CONFIG_PATH] = entry
+        return self._entries.get(CONFIG_PATH)
 
     def read(self, path: str, max_bytes: int = MAX_FILE_BYTES) -> bytes | Problem | None:
         entry = self._entries.get(path)
@@ -187,10 +190,8 @@ class IndexFiles:
         return Problem(R.PATH_SYMLINK, "is staged as a symbolic link; not followed (its target is checked on its own)")
 
     def read_config(self) -> bytes | Problem | None:
-        entry = self._config_entry()
-        if entry is None:
+        if self._config_entry() is None:
             return None
-        self._entries.setdefault(CONFIG_PATH, entry)
         return self.read(CONFIG_PATH, MAX_CONFIG_BYTES)
 
 

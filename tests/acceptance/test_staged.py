@@ -431,3 +431,14 @@ def test_a_changed_config_rechecks_everything(cli: Cli, tmp_path: Path) -> None:
     assert only_config.data()["findings"] == full["findings"]
     assert only_config.data()["summary"] == full["summary"]
     assert only_config.rc == 1
+
+
+def test_a_staged_config_change_rechecks_every_manifest_in_the_index(cli: Cli, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", {"skills/x/skill.yaml": BAD, **WARN})
+    write_files(repo, STRICT)
+    git(repo, "add", ".packwarden/policy.yml")
+
+    run = cli(repo, "check", "--staged")
+
+    assert run.rc == 1
+    assert BAD_PREFIX in run.out
