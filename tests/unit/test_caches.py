@@ -1,0 +1,74 @@
+"""The caches never change an answer: invalidation, concurrent writers, bounds."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from packwarden.api import check
+from packwarden.cache import policy as policy_cache
+from packwarden.cache import results as results_cache
+from packwarden.cache.results import ResultCache, result_key
+from packwarden.model.finding import Finding, Severity
+from packwarden.packs.inputs import PolicyInputs
+from tests.support.gitrepo import make_repo, write_files
+
+GOOD = "name: good.skill\nversion: 1.0.0\nstatus: draft\n"
+BAD = "name: Bad Name\nversion: 1.0.0\nstatus: draft\n"
+
+
+def rules_found(repo: Path) -> list[tuple[str, str]]:
+    return [(f.path, f.rule) for f in check(cwd=repo, all_files=True).findings]
+
+
+def test_a_changed_file_is_checked_again(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", {"skills/x/skill.yaml": GOOD})
+    assert rules_found(repo) == []
+    write_files(repo, {"skills/x/skill.yaml": BAD})
+    assert rules_found(repo) == [("skills/x/skill.yaml", "skill.name-format")]
+
+
+def test_a_changed_config_changes_the_policy_and_the_results(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", {"skills/x/skill.yaml": BAD})
+    assert check(cwd=repo, all_files=True).exit_code == 0
+    write_files(repo, {".packwarden/policy.yml": "overrides: {severities: {skill.name-format: block}}\n"})
+    result = check(cwd=repo, all_files=True)
+    assert [f.severity for f in result.findings] == [Severity.BLOCK]
+    assert result.exit_code == 1
+
+
+def test_a_new_version_uses_neither_cached_policies_nor_cached_results(monkeypatch: pytest.MonkeyPatch) -> None:
+    inputs = PolicyInputs(config=b"mode: warn\n")
+    policy_before = policy_cache.entry_path(inputs)
+    result_before = result_key("digest", "p", "skill", b"x")
+    monkeypatch.setattr(results_cache, "VERSION", "9.9.9")
+    monkeypatch.setattr(policy_cache, "__version__", "9.9.9")
+    assert policy_cache.entry_path(inputs) != policy_before
+    assert result_key("digest", "p", "skill", b"x") != result_before
+
+
+def test_concurrent_processes_share_the_cache_and_agree(tmp_path: Path) -> None:
+    files = {f"skills/s{i}/skill.yaml": BAD if i % 3 == 0 else GOOD for i in range(60)}
+    repo = make_repo(tmp_path / "repo", files)
+    command = [sys.executable, "-m", "packwarden", "check", "--all-files", "--format", "json", "--jobs", "1"]
+    processes = [
+        subprocess.Popen(command, cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(4)
+    ]
+    outputs = [process.communicate(timeout=120) for process in processes]
+    assert [process.returncode for process in processes] == [0, 0, 0, 0], [err for _, err in outputs]
+    assert len({out for out, _ in outputs}) == 1
+    assert outputs[0][0].count('"skill.name-format"') == 20
+
+
+def test_the_result_cache_is_bounded(tmp_path: Path) -> None:
+    cache = ResultCache(tmp_path, max_entries=5)
+    finding = Finding("r", Severity.ERROR, "m", "p")
+    for batch in range(4):
+        cache.put_many({f"key-{batch}-{i}": [finding] for i in range(3)})
+    kept = cache.get_many([f"key-{b}-{i}" for b in range(4) for i in range(3)])
+    cache.close()
+    assert len(kept) == 5
+    assert all(key.startswith("key-3-") for key in sorted(kept)[-3:])
