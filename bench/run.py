@@ -4,8 +4,8 @@
 
 For each workload every tool runs once per round, in turn (pair by pair), for ``--repeat``
 rounds; the table shows medians and ratios to the floor. The floor is Python parsing the same
-files with PyYAML's CSafeLoader and doing nothing else. Peers (check-jsonschema with an
-equivalent JSON schema, yamllint) are installed into their own virtual environment under
+files with PyYAML's CSafeLoader and doing nothing else. Peers (check-jsonschema with a JSON
+schema derived from default@1.0's own rules, yamllint) are installed into their own virtual environment under
 bench/out/. Nothing here asserts: the numbers are for reading.
 """
 
@@ -31,38 +31,32 @@ FLOOR = (
     "for path in open(sys.argv[1]).read().split('\\n'):\n"
     "    yaml.load(open(path, 'rb'), Loader=yaml.CSafeLoader)\n"
 )
-SCHEMA = {
-    "type": "object",
-    "required": ["name", "version", "status"],
-    "properties": {
-        "name": {"type": "string", "pattern": "^[a-z][a-z0-9.]*[a-z0-9]$"},
-        "version": {"type": "string", "pattern": r"^\d+\.\d+\.\d+$"},
-        "status": {"enum": ["draft", "active", "deprecated", "archived"]},
-        "entrypoints": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "permissions": {
-                        "type": "array",
-                        "items": {
-                            "enum": [
-                                "filesystem",
-                                "filesystem:read",
-                                "filesystem:write",
-                                "network",
-                                "network:read",
-                                "network:write",
-                                "read",
-                                "write",
-                            ]
-                        },
-                    }
+
+
+def peer_schema() -> dict[str, object]:
+    """A JSON schema for check-jsonschema equivalent to default@1.0's skill rules, read from the pack."""
+    from packwarden.checks.semver import SEMVER
+    from packwarden.packs.builtin import read_builtin
+    from packwarden.packs.reader import read_pack
+
+    rules = {rule.id: rule.params for rule in read_pack(read_builtin("default@1.0")[1], "default@1.0").rules}
+    permissions = {"type": "array", "items": {"enum": rules["skill.permissions"]["allowed_values"]}}
+    return {
+        "type": "object",
+        "required": ["name", "version", "status"],
+        "properties": {
+            "name": {"type": "string", "pattern": rules["skill.name-format"]["pattern"]},
+            "version": {"type": "string", "pattern": "^" + SEMVER.pattern.removesuffix(r"\Z") + "$"},
+            "status": {"enum": rules["skill.status-values"]["allowed_values"]},
+            "entrypoints": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"permissions": permissions},
                 },
             },
         },
-    },
-}
+    }
 
 
 def env() -> dict[str, str]:
@@ -124,7 +118,7 @@ def workloads(size: int, peers: Path | None) -> dict[str, tuple[list[str], Calla
         runs["packwarden warm"] = ([packwarden, "check", "--all-files"], nothing)
     if peers is not None:
         schema = OUT / "skill.schema.json"
-        schema.write_text(json.dumps(SCHEMA))
+        schema.write_text(json.dumps(peer_schema()))
         runs["check-jsonschema"] = ([str(peers / "check-jsonschema"), "--schemafile", str(schema), *files], nothing)
         runs["yamllint"] = ([str(peers / "yamllint"), "-d", "relaxed", *files], nothing)
     return runs
