@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from packwarden.model.finding import Finding, Severity
 from packwarden.model.policy import EffectivePolicy
+from packwarden.model.record import Record
 
 EXIT_CLEAN = 0
 EXIT_BLOCKED = 1
@@ -16,8 +16,7 @@ EXIT_INTERNAL = 3
 INPUT_RULE_PREFIXES = ("pack.", "config.")
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
+class Verdict(Record):
     exit_code: int
     blocking: tuple[Finding, ...]
     counts: dict[Severity, int]

@@ -8,26 +8,24 @@ GIT_DIR of linked worktrees are honoured as git itself honours them.
 
 from __future__ import annotations
 
-import subprocess
-import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
 
 from packwarden.model.errors import GitError
+from packwarden.model.record import Record
 
 MODE_SYMLINK = "120000"
 MODE_SUBMODULE = "160000"
 
 
-@dataclass(frozen=True, slots=True)
-class IndexEntry:
+class IndexEntry(Record):
     path: str
     mode: str
     oid: str
 
 
-def run_git(args: Sequence[str], cwd: Path) -> bytes:
+def run_git(args: Sequence[str], cwd: str) -> bytes:
+    import subprocess  # ~4 ms: only runs that call git pay for it
+
     try:
         done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
     except OSError as exc:
@@ -38,25 +36,16 @@ def run_git(args: Sequence[str], cwd: Path) -> bytes:
     return done.stdout
 
 
-def toplevel(cwd: Path) -> Path | None:
-    """The work tree's top directory, or None outside a git work tree."""
-    try:
-        out = run_git(["rev-parse", "--show-toplevel"], cwd)
-    except GitError:
-        return None
-    return Path(out.decode("utf-8", "surrogateescape").rstrip("\n"))
-
-
 def _split_z(out: bytes) -> list[str]:
     return [part.decode("utf-8", "surrogateescape") for part in out.split(b"\0") if part]
 
 
-def tracked_files(cwd: Path, under: Sequence[str] = ()) -> list[str]:
+def tracked_files(cwd: str, under: Sequence[str] = ()) -> list[str]:
     """Paths in the index, relative to ``cwd``."""
     return _split_z(run_git(["ls-files", "-z", "--", *under], cwd))
 
 
-def index_entries(cwd: Path, under: Sequence[str] = ()) -> list[IndexEntry]:
+def index_entries(cwd: str, under: Sequence[str] = ()) -> list[IndexEntry]:
     """Index entries (mode, blob id, path relative to ``cwd``), stage 0 only; all, or ``under``."""
     entries = []
     for record in _split_z(run_git(["ls-files", "-s", "-z", "--", *under], cwd)):
@@ -67,7 +56,7 @@ def index_entries(cwd: Path, under: Sequence[str] = ()) -> list[IndexEntry]:
     return entries
 
 
-def staged_entries(cwd: Path) -> list[IndexEntry]:
+def staged_entries(cwd: str) -> list[IndexEntry]:
     """Entries added, copied, modified or changed in type in the index, relative to ``cwd``."""
     out = run_git(
         ["diff", "--cached", "--raw", "-z", "--no-abbrev", "--no-renames", "--relative", "--diff-filter=ACMT"], cwd
@@ -82,10 +71,13 @@ def staged_entries(cwd: Path) -> list[IndexEntry]:
     return entries
 
 
-def read_blobs(cwd: Path, oids: Sequence[str], max_bytes: int) -> dict[str, bytes | int]:
+def read_blobs(cwd: str, oids: Sequence[str], max_bytes: int) -> dict[str, bytes | int]:
     """Blob contents by id through one ``git cat-file --batch``; the size for blobs over the cap."""
     if not oids:
         return {}
+    import subprocess
+    import threading
+
     process = subprocess.Popen(["git", "cat-file", "--batch"], cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     assert process.stdin is not None and process.stdout is not None
     request = "".join(f"{oid}\n" for oid in oids).encode("ascii")

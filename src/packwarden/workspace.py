@@ -11,8 +11,6 @@ import os
 import posixpath
 import stat
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
 
 from packwarden import git
 from packwarden.load.document import Problem
@@ -21,45 +19,70 @@ from packwarden.model import builtin_rules as R
 from packwarden.packs.inputs import CONFIG_PATH
 
 
-def find_root(cwd: Path) -> tuple[Path, bool]:
+def find_root(cwd: str) -> tuple[str, bool]:
     """The project root and whether it is inside a git work tree.
 
     The nearest directory from ``cwd`` up to the work tree's top (the first directory with a
     ``.git`` entry, a folder or a worktree's file) that holds ``.packwarden/``, else that top,
     else ``cwd``. Found by looking at the file system: no git process on the hook's path.
     """
-    here = cwd.resolve()
-    chosen: Path | None = None
-    for candidate in (here, *here.parents):
-        if chosen is None and (candidate / ".packwarden").is_dir():
+    here = candidate = os.path.realpath(cwd)
+    chosen: str | None = None
+    while True:
+        if chosen is None and os.path.isdir(os.path.join(candidate, ".packwarden")):
             chosen = candidate
-        if (candidate / ".git").exists():
+        if os.path.exists(os.path.join(candidate, ".git")):
             return chosen or candidate, True
-    return chosen or here, False
+        parent = os.path.dirname(candidate)
+        if parent == candidate:
+            return chosen or here, False
+        candidate = parent
 
 
-@dataclass
+# Never through a link swapped in after lstat, never blocking on a FIFO swapped in after it.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _read_at_most(full: str, expected: int, max_bytes: int) -> bytes:
+    """Up to ``max_bytes + 1`` bytes (one more than the cap shows the file is too large).
+
+    Reads ``expected`` (the size lstat gave) at once rather than allocating the whole cap.
+    """
+    descriptor = os.open(full, _OPEN_FLAGS)
+    try:
+        chunks: list[bytes] = []
+        total, want = 0, expected + 1
+        while total <= max_bytes:
+            chunk = os.read(descriptor, want)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+            want = min(max_bytes + 1 - total, 1 << 16)
+        return b"".join(chunks)
+    finally:
+        os.close(descriptor)
+
+
 class DiskFiles:
     """Files in the working tree under ``root``."""
 
-    root: Path
-    in_git: bool
-    _real_root: str = field(init=False)
-    _inside_cache: dict[str, bool] = field(init=False, default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self._real_root = os.path.realpath(self.root)
+    def __init__(self, root: str, in_git: bool) -> None:
+        self.root = root
+        self.in_git = in_git
+        self._real_root = os.path.realpath(root)
+        self._inside_cache: dict[str, bool] = {}
 
     def all_paths(self) -> list[str]:
         if self.in_git:
             return git.tracked_files(self.root)
         return self._walk(self.root)
 
-    def _walk(self, top: Path) -> list[str]:
+    def _walk(self, top: str) -> list[str]:
         found: list[str] = []
         for directory, dirs, files in os.walk(top):
             dirs[:] = sorted(d for d in dirs if d != ".git")
-            base = Path(directory).relative_to(self.root).as_posix()
+            base = os.path.relpath(directory, self.root).replace(os.sep, "/")
             found.extend(name if base == "." else f"{base}/{name}" for name in sorted(files))
         return found
 
@@ -67,8 +90,8 @@ class DiskFiles:
         """Repository-relative paths for the given ones; directories become their files."""
         out: list[str] = []
         for path in paths:
-            full = self.root / path
-            if full.is_dir() and not full.is_symlink():
+            full = os.path.join(self.root, path)
+            if os.path.isdir(full) and not os.path.islink(full):
                 listed = git.tracked_files(self.root, [path]) if self.in_git else self._walk(full)
                 out.extend(listed)
             else:
@@ -79,16 +102,21 @@ class DiskFiles:
         return real == self._real_root or real.startswith(self._real_root + os.sep)
 
     def _inside(self, directory: str) -> bool:
-        """Whether ``directory`` is reached without leaving the root (one realpath per directory)."""
+        """Whether ``directory`` is reached without a link: one lstat per directory, cached."""
+        if not directory:
+            return True
         known = self._inside_cache.get(directory)
         if known is None:
-            real = os.path.realpath(self.root / directory)
-            known = self._inside_cache[directory] = real == os.path.join(self._real_root, directory).rstrip(os.sep)
+            try:
+                is_directory = stat.S_ISDIR(os.lstat(os.path.join(self.root, directory)).st_mode)
+            except OSError:
+                is_directory = False
+            known = self._inside_cache[directory] = is_directory and self._inside(os.path.dirname(directory))
         return known
 
     def read(self, path: str, max_bytes: int = MAX_FILE_BYTES) -> bytes | Problem | None:
         """The file's bytes, a problem, or None when it does not exist (deleted)."""
-        full = self.root / path
+        full = os.path.join(self.root, path)
         try:
             info = os.lstat(full)
         except FileNotFoundError:
@@ -104,8 +132,7 @@ class DiskFiles:
         if info.st_size > max_bytes:
             return Problem(R.PARSE_TOO_LARGE, f"file is {info.st_size} bytes; the limit is {max_bytes}")
         try:
-            with open(full, "rb") as handle:
-                return handle.read(max_bytes + 1)
+            return _read_at_most(full, info.st_size, max_bytes)
         except OSError as exc:
             return Problem(R.PATH_UNREADABLE, f"cannot read: {exc.strerror}")
 
@@ -116,19 +143,16 @@ class DiskFiles:
         """Disk reads happen one by one; nothing to batch."""
 
 
-@dataclass
 class IndexFiles:
     """Files as staged in the git index (what the commit will contain)."""
 
-    root: Path
-    staged_only: bool
-    _entries: dict[str, git.IndexEntry] = field(init=False)
-    _blobs: dict[str, bytes | int] = field(init=False, default_factory=dict)
-    _config_looked_up: bool = field(init=False, default=False)
-
-    def __post_init__(self) -> None:
-        listed = git.staged_entries(self.root) if self.staged_only else git.index_entries(self.root)
-        self._entries = {entry.path: entry for entry in listed}
+    def __init__(self, root: str, staged_only: bool) -> None:
+        self.root = root
+        self.staged_only = staged_only
+        listed = git.staged_entries(root) if staged_only else git.index_entries(root)
+        self._entries: dict[str, git.IndexEntry] = {entry.path: entry for entry in listed}
+        self._blobs: dict[str, bytes | int] = {}
+        self._config_looked_up = False
 
     def all_paths(self) -> list[str]:
         return list(self._entries)

@@ -453,7 +453,7 @@ def test_an_unexpected_exception_exits_3_with_a_crash_log(
 
     monkeypatch.setattr(packwarden.api, "resolve", explode)  # a fault the real code cannot be made to raise
     log = Path(os.environ["PACKWARDEN_HOME"]) / "crash.log"
-    assert cli_errors.crash_log_path() == log
+    assert Path(cli_errors.crash_log_path()) == log
     assert not log.exists()
     code, out, err = run(capsys, "effective", "--json")
     assert code == 3
@@ -489,7 +489,7 @@ def test_the_crash_log_defaults_to_the_user_cache(monkeypatch: pytest.MonkeyPatc
     from platformdirs import user_cache_dir
 
     monkeypatch.delenv("PACKWARDEN_HOME")
-    assert cli_errors.crash_log_path() == Path(user_cache_dir("packwarden")) / "crash.log"
+    assert Path(cli_errors.crash_log_path()) == Path(user_cache_dir("packwarden")) / "crash.log"
 
 
 def test_interrupt_exits_130(capsys: pytest.CaptureFixture[str]) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import replace
 
 import pytest
 
@@ -32,7 +31,7 @@ def plain(lines: list[Line]) -> list[str]:
 
 def default_policy(**changes: object) -> EffectivePolicy:
     policy = build_policy(PolicyInputs())
-    return replace(policy, **changes) if changes else policy  # type: ignore[arg-type]
+    return policy._replace(**changes) if changes else policy  # type: ignore[arg-type]
 
 
 def result_of(findings: list[Finding], policy: EffectivePolicy | None = None, files: int = 1) -> CheckResult:
@@ -115,7 +114,7 @@ def test_a_finding_line_and_its_fix() -> None:
 
 
 def test_a_finding_line_escapes_control_characters_in_path_message_and_fix() -> None:
-    nasty = replace(ERROR, path="a\nb/skill.yaml", message="x\x1b[2Jy", fix="z\rw")
+    nasty = ERROR._replace(path="a\nb/skill.yaml", message="x\x1b[2Jy", fix="z\rw")
     lines = plain(text_report.finding_lines(nasty))
     assert lines == [
         "a\\nb/skill.yaml:2:7: error skill.name-format x\\x1b[2Jy (default@1.0)",
@@ -147,19 +146,19 @@ def test_render_writes_findings_then_the_summary() -> None:
             "1 file · 14 rules · 0 block · 1 error · 0 warning — blocked by 1 finding(s) (strict mode)",
         ),
         (
-            [replace(ERROR, severity=Severity.BLOCK)],
+            [ERROR._replace(severity=Severity.BLOCK)],
             "warn",
             3,
             "3 files · 14 rules · 1 block · 0 error · 0 warning — blocked by 1 finding(s) (warn mode)",
         ),
         (
-            [replace(WARNING, severity=Severity.INFO)] * 2,
+            [WARNING._replace(severity=Severity.INFO)] * 2,
             "warn",
             1,
             "1 file · 14 rules · 0 block · 0 error · 0 warning · 2 info — passed (warn mode)",
         ),
         (
-            [replace(ERROR, rule="pack.regex-timeout")],
+            [ERROR._replace(rule="pack.regex-timeout")],
             "warn",
             1,
             "1 file · 14 rules · 0 block · 1 error · 0 warning — the policy itself is broken",
@@ -207,7 +206,7 @@ def test_json_shape() -> None:
 
 def test_json_keeps_non_ascii_text() -> None:
     out = io.StringIO()
-    json_report.render(result_of([replace(WARNING, message="größe")]), out, color=False)
+    json_report.render(result_of([WARNING._replace(message="größe")]), out, color=False)
     assert "größe" in out.getvalue()
 
 

@@ -7,13 +7,12 @@ policy's ``artifacts`` map; nothing here names a kind.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
 from packwarden.artifacts.globs import compile_globs
+from packwarden.model.record import Record
 
 
-@dataclass(frozen=True, slots=True)
-class Artifact:
+class Artifact(Record):
     path: str
     kind: str
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from pathlib import Path
+import os
 
 from packwarden.cache.location import cache_dir, write_atomic
 from packwarden.model.policy import EffectivePolicy
@@ -36,22 +36,24 @@ def _sha(raw: bytes) -> str:
 def _still_valid(dependencies: dict[str, str]) -> bool:
     for path, digest in dependencies.items():
         try:
-            if _sha(Path(path).read_bytes()) != digest:
-                return False
+            with open(path, "rb") as handle:
+                if _sha(handle.read()) != digest:
+                    return False
         except OSError:
             return False
     return True
 
 
-def entry_path(inputs: PolicyInputs) -> Path:
-    return cache_dir() / "policies" / f"{_key(inputs)}.json"
+def entry_path(inputs: PolicyInputs) -> str:
+    return os.path.join(cache_dir(), "policies", f"{_key(inputs)}.json")
 
 
 def cached_policy(inputs: PolicyInputs) -> EffectivePolicy:
     """The effective policy for ``inputs``: from the cache when still valid, else built and stored."""
     path = entry_path(inputs)
     try:
-        entry = json.loads(path.read_bytes())
+        with open(path, "rb") as handle:
+            entry = json.loads(handle.read())
         if _still_valid(entry["dependencies"]):
             return EffectivePolicy.from_data(entry["policy"])
     except (OSError, ValueError, KeyError, TypeError):

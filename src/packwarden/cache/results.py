@@ -7,12 +7,13 @@ oldest entries go first), and discarded whole when it turns out corrupt.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
 
 from packwarden.cache.location import cache_dir
 from packwarden.model.finding import Finding
@@ -32,8 +33,8 @@ def result_key(policy_digest: str, path: str, kind: str, content: bytes) -> str:
 class ResultCache:
     """Lookups and stores never raise: a broken cache only costs speed."""
 
-    def __init__(self, directory: Path | None = None, max_entries: int = MAX_ENTRIES) -> None:
-        self.path = (directory or cache_dir()) / FILE_NAME
+    def __init__(self, directory: str | os.PathLike[str] | None = None, max_entries: int = MAX_ENTRIES) -> None:
+        self.path = os.path.join(directory or cache_dir(), FILE_NAME)
         self.max_entries = max_entries
         self._db: sqlite3.Connection | None = None
 
@@ -41,7 +42,7 @@ class ResultCache:
         if self._db is not None:
             return self._db
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
             db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
@@ -58,7 +59,8 @@ class ResultCache:
         """A corrupt database is removed; the next run starts a new one."""
         self.close()
         for suffix in ("", "-wal", "-shm"):
-            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(f"{self.path}{suffix}")
 
     def get_many(self, keys: Sequence[str]) -> dict[str, list[Finding]]:
         db = self._connect()

@@ -8,7 +8,6 @@ A rule's params name the checks it runs: ``{field: name, pattern: ..., required:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from types import ModuleType
 
 from packwarden.checks import (
@@ -22,13 +21,13 @@ from packwarden.checks import (
     value_type,
 )
 from packwarden.checks.target import Hit, Target
+from packwarden.model.record import Record
 from packwarden.model.rule import Rule
 
 CheckFunction = Callable[[Rule, Target], Iterator[Hit]]
 
 
-@dataclass(frozen=True, slots=True)
-class CheckKind:
+class CheckKind(Record):
     key: str
     check: CheckFunction
     needs_field: bool

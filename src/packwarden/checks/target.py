@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from packwarden.checks.fieldpath import Located, Resolution
+from packwarden.model.record import Record
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (~3 ms)
+if TYPE_CHECKING:
+    from typing import Any
 
 
-@dataclass(frozen=True, slots=True)
-class Target:
+class Target(Record):
     """One document seen through one rule's field path (text rules have no resolution)."""
 
     kind: str
@@ -18,8 +19,7 @@ class Target:
     resolution: Resolution | None
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(Record):
     """A violation before the engine turns it into a Finding."""
 
     message: str

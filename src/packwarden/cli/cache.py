@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 
 
@@ -19,7 +20,7 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "dir":
         print(folder)
         return 0
-    existed = folder.is_dir()
+    existed = os.path.isdir(folder)
     shutil.rmtree(folder, ignore_errors=True)
     print(f"removed {folder}" if existed else f"nothing to remove at {folder}")
     return 0

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 from packwarden.model.errors import GitError, PolicyNotFoundError, PolicyValidationError, UsageError
 
@@ -13,13 +12,13 @@ EXIT_INPUT_ERROR = 2
 EXIT_INTERNAL = 3
 
 
-def crash_log_path() -> Path:
-    from platformdirs import user_cache_dir
+def crash_log_path() -> str:
+    from packwarden.cache.location import user_cache_dir
 
-    return Path(os.environ.get("PACKWARDEN_HOME") or user_cache_dir("packwarden")) / "crash.log"
+    return os.path.join(os.environ.get("PACKWARDEN_HOME") or user_cache_dir(), "crash.log")
 
 
-def _write_crash_log(argv: Sequence[str]) -> Path | None:
+def _write_crash_log(argv: Sequence[str]) -> str | None:
     import platform
     import traceback
 
@@ -31,8 +30,9 @@ def _write_crash_log(argv: Sequence[str]) -> Path | None:
         f"argv: {list(argv)}\ncwd: {os.getcwd()}\n\n{traceback.format_exc()}"
     )
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as out:
+            out.write(text)
     except OSError:
         return None
     return path

@@ -6,10 +6,18 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
-from typing import Protocol
 
 from packwarden.cli.errors import guarded
-from packwarden.cli.options import use_color
+from packwarden.cli.options import help_formatter, use_color
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (~3 ms)
+if TYPE_CHECKING:
+    from typing import Protocol
+
+    class Command(Protocol):
+        def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
+        def run(self, args: argparse.Namespace) -> int: ...
+
 
 COMMANDS = {
     "check": ("packwarden.cli.check", "check files against the effective policy"),
@@ -21,25 +29,27 @@ COMMANDS = {
 }
 
 
-class Command(Protocol):
-    def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
-    def run(self, args: argparse.Namespace) -> int: ...
-
-
 def _command(name: str) -> Command:
     module: Command = importlib.import_module(COMMANDS[name][0])
     return module
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser, or (``only``) one whose other commands are listed but not imported.
+
+    Each command module costs an import; the hook runs one command, so it imports one.
+    """
     from packwarden import __version__
 
-    parser = argparse.ArgumentParser(prog="packwarden", description="Policy gate for AI-agent skills and agents.")
+    parser = argparse.ArgumentParser(
+        prog="packwarden", description="Policy gate for AI-agent skills and agents.", formatter_class=help_formatter
+    )
     parser.add_argument("--version", action="version", version=f"packwarden {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (_, summary) in COMMANDS.items():
-        sub = commands.add_parser(name, help=summary, description=summary)
-        _command(name).add_arguments(sub)
+        sub = commands.add_parser(name, help=summary, description=summary, formatter_class=help_formatter)
+        if only is None or name == only:
+            _command(name).add_arguments(sub)
     return parser
 
 
@@ -50,7 +60,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _parse_and_run(arguments: list[str]) -> int:
     try:
-        args = build_parser().parse_args(arguments)
+        chosen = next((word for word in arguments if not word.startswith("-")), None)
+        args = build_parser(chosen if chosen in COMMANDS else None).parse_args(arguments)
     except SystemExit as exit_:
         return 0 if exit_.code in (0, None) else 2
     return _command(args.command).run(args)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import TYPE_CHECKING
 
 from packwarden.cli.options import add_color, use_color
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (~3 ms)
 if TYPE_CHECKING:
     from packwarden.model.policy import EffectivePolicy
 
@@ -30,12 +30,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _policy(pack: str) -> EffectivePolicy:
-    from pathlib import Path
+    import os
 
     from packwarden.packs.inputs import PolicyInputs
     from packwarden.packs.resolve import build_policy
 
-    return build_policy(PolicyInputs(pack=pack, cwd=Path.cwd(), root=Path.cwd()))
+    return build_policy(PolicyInputs(pack=pack, cwd=os.getcwd(), root=os.getcwd()))
 
 
 def _list() -> int:
@@ -52,7 +52,6 @@ def _list() -> int:
 
 
 def _test(args: argparse.Namespace, color: bool) -> int:
-    from dataclasses import replace
 
     from packwarden.api import check
     from packwarden.enforce import decide
@@ -61,7 +60,7 @@ def _test(args: argparse.Namespace, color: bool) -> int:
     result = check(args.files, pack=args.pack)
     render(result, sys.stdout, color)
     for mode in ("warn", "block"):
-        verdict = decide(result.findings, replace(result.policy, mode=mode))
+        verdict = decide(result.findings, result.policy._replace(mode=mode))
         label = "strict" if mode == "block" else "warn"
         print(f"in {label} mode: exit {verdict.exit_code} ({len(verdict.blocking)} blocking)")
     return 0 if result.exit_code != 2 else 2

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
 from packwarden.model.builtin_rules import BuiltinRule
+from packwarden.model.record import Record
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (~3 ms)
+if TYPE_CHECKING:
+    from typing import Any
 
 Mark = tuple[int, int]  # 1-based line and column
 
 
-class PosDict(dict[Any, Any]):
+class PosDict(dict["Any", "Any"]):
     """A mapping that knows the position of each value (``marks``) and each key."""
 
     __slots__ = ("key_marks", "mark", "marks")
@@ -22,7 +24,7 @@ class PosDict(dict[Any, Any]):
         self.key_marks: dict[Any, Mark] = {}
 
 
-class PosList(list[Any]):
+class PosList(list["Any"]):
     """A sequence that knows the position of each item."""
 
     __slots__ = ("mark", "marks")
@@ -33,8 +35,7 @@ class PosList(list[Any]):
         self.marks: list[Mark] = []
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
+class Problem(Record):
     """Why a file could not be read, and where."""
 
     rule: BuiltinRule
@@ -43,13 +44,12 @@ class Problem:
     column: int = 1
 
 
-@dataclass(frozen=True, slots=True)
-class Document:
+class Document(Record):
     """A loaded file: its text, its data (None when it could not be parsed) and problems."""
 
     text: str
     data: Any = None
-    problems: tuple[Problem, ...] = field(default=())
+    problems: tuple[Problem, ...] = ()
 
     @property
     def ok(self) -> bool:

@@ -7,14 +7,12 @@ own inputs (``pack.*``, ``config.*``). Packs may change the severity of the ``pa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from packwarden.model.finding import Severity
+from packwarden.model.record import Record
 from packwarden.model.rule import RuleDoc
 
 
-@dataclass(frozen=True, slots=True)
-class BuiltinRule:
+class BuiltinRule(Record):
     id: str
     severity: Severity
     doc: RuleDoc

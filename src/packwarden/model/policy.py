@@ -5,21 +5,26 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from types import MappingProxyType
 
 from packwarden.model.builtin_rules import BuiltinRule
 from packwarden.model.finding import Finding, Severity
+from packwarden.model.record import Record
 from packwarden.model.rule import Rule
 
-DEFAULT_ARTIFACTS: Mapping[str, tuple[str, ...]] = {
-    "skill": ("**/skill.yaml", "**/skill.yml"),
-    "agent": ("**/agent.yaml", "**/agent.yml"),
-}
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (~3 ms)
+if TYPE_CHECKING:
+    from typing import Any
+
+DEFAULT_ARTIFACTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "skill": ("**/skill.yaml", "**/skill.yml"),
+        "agent": ("**/agent.yaml", "**/agent.yml"),
+    }
+)
 
 
-@dataclass(frozen=True, slots=True)
-class EffectivePolicy:
+class EffectivePolicy(Record):
     """What applies, and (``origins``) which layer set each value.
 
     ``origins`` keys: ``mode``, ``fail_on``, ``rule:<id>`` (where the rule was defined) and
@@ -30,10 +35,10 @@ class EffectivePolicy:
     mode: str = "warn"
     fail_on: Severity = Severity.ERROR
     rules: tuple[Rule, ...] = ()
-    artifacts: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_ARTIFACTS))
-    builtin_severities: Mapping[str, Severity] = field(default_factory=dict)
-    defaults: Mapping[str, object] = field(default_factory=dict)
-    origins: Mapping[str, str] = field(default_factory=dict)
+    artifacts: Mapping[str, tuple[str, ...]] = DEFAULT_ARTIFACTS
+    builtin_severities: Mapping[str, Severity] = MappingProxyType({})
+    defaults: Mapping[str, object] = MappingProxyType({})
+    origins: Mapping[str, str] = MappingProxyType({})
     warnings: tuple[Finding, ...] = ()
 
     @property

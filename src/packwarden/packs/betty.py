@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 from packwarden.load.document import Mark, PosDict, PosList
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (~3 ms)
+if TYPE_CHECKING:
+    from typing import Any
 
 INFORMATIONAL = frozenset({"description", "type", "environments", "metadata", "tags"})
 RULE_KEYS = frozenset(

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
+from packwarden.model.record import Record
 
 CONFIG_PATH = ".packwarden/policy.yml"
 
 
-@dataclass(frozen=True, slots=True)
-class PolicyInputs:
+class PolicyInputs(Record):
     """Everything a policy is built from; equal inputs (and pack files) give equal policies."""
 
     config: bytes | None = None
     pack: str | None = None
     strict: bool = False
-    root: Path = Path()
-    cwd: Path = Path()
+    root: str = "."
+    cwd: str = "."

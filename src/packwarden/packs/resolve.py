@@ -4,7 +4,6 @@ then the command line. Each layer is recorded in ``EffectivePolicy.origins``.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
@@ -87,7 +86,7 @@ class _Fold:
 
     def set_severity(self, rule_id: str, severity: Severity, layer: str) -> bool:
         if rule_id in self.rules:
-            self.rules[rule_id] = dataclasses.replace(self.rules[rule_id], severity=severity)
+            self.rules[rule_id] = self.rules[rule_id]._replace(severity=severity)
         elif rule_id in R.BY_ID and rule_id.startswith(ADJUSTABLE_BUILTINS):
             self.builtin_severities[rule_id] = severity
         else:
@@ -176,11 +175,11 @@ def build_policy(inputs: PolicyInputs, record: Recorder = _ignore) -> EffectiveP
     """
     spec, data = read_config(inputs.config) if inputs.config is not None else (None, None)
     if inputs.pack is not None:
-        chain = load_chain(inputs.pack, inputs.cwd, record=record)
+        chain = load_chain(inputs.pack, Path(inputs.cwd), record=record)
     elif spec is not None and spec.pack is not None:
-        chain = load_chain(spec.pack, inputs.root, record=record)
+        chain = load_chain(spec.pack, Path(inputs.root), record=record)
     else:
-        chain = load_chain(DEFAULT_PACK, inputs.root, record=record)
+        chain = load_chain(DEFAULT_PACK, Path(inputs.root), record=record)
     fold = _Fold()
     for pack in chain:
         fold.pack(pack)

@@ -5,7 +5,9 @@ rich costs ~60 ms to import, so it is only imported when colour is on.
 
 from __future__ import annotations
 
-from typing import TextIO
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (~3 ms)
+if TYPE_CHECKING:
+    from typing import TextIO
 
 Segment = tuple[str, str]
 Line = list[Segment]

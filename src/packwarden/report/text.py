@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TextIO
-
 from packwarden.model.finding import Finding, Severity
 from packwarden.report.styled import SEVERITY_STYLE, Line, safe, write_lines
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (~3 ms)
 if TYPE_CHECKING:
+    from typing import TextIO
+
     from packwarden.api import CheckResult
 
 
