@@ -104,8 +104,8 @@ def workloads(size: int, peers: Path | None) -> dict[str, tuple[list[str], Calla
         pass
 
     def clear_results() -> None:
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{OUT}/home/cache/results.sqlite3{suffix}").unlink(missing_ok=True)
+        for database in Path(f"{OUT}/home/cache").glob("results*.sqlite3*"):
+            database.unlink(missing_ok=True)
 
     runs: dict[str, tuple[list[str], Callable[[], None]]] = {
         "floor": ([sys.executable, "-c", FLOOR, str(root / "files.txt")], nothing),

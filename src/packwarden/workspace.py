@@ -54,10 +54,10 @@ def _read_at_most(full: str, expected: int, max_bytes: int) -> bytes:
         total, want = 0, expected + 1
         while total <= max_bytes:
             chunk = os.read(descriptor, want)
-            if not chunk:
-                break
             chunks.append(chunk)
             total += len(chunk)
+            if len(chunk) < want:  # a short read of a regular file is its end
+                break
             want = min(max_bytes + 1 - total, 1 << 16)
         return b"".join(chunks)
     finally:
@@ -103,27 +103,27 @@ class DiskFiles:
 
     def _inside(self, directory: str) -> bool:
         """Whether ``directory`` is reached without a link: one lstat per directory, cached."""
-        if not directory:
-            return True
         known = self._inside_cache.get(directory)
         if known is None:
+            if not directory:
+                return True
             try:
-                is_directory = stat.S_ISDIR(os.lstat(os.path.join(self.root, directory)).st_mode)
+                is_directory = stat.S_ISDIR(os.lstat(f"{self.root}/{directory}").st_mode)
             except OSError:
                 is_directory = False
-            known = self._inside_cache[directory] = is_directory and self._inside(os.path.dirname(directory))
+            known = self._inside_cache[directory] = is_directory and self._inside(directory.rpartition("/")[0])
         return known
 
     def read(self, path: str, max_bytes: int = MAX_FILE_BYTES) -> bytes | Problem | None:
         """The file's bytes, a problem, or None when it does not exist (deleted)."""
-        full = os.path.join(self.root, path)
+        full = f"{self.root}/{path}"  # ``path`` is repository-relative with ``/``, as every OS accepts
         try:
             info = os.lstat(full)
         except FileNotFoundError:
             return None
         except OSError as exc:
             return Problem(R.PATH_UNREADABLE, f"cannot read: {exc.strerror}")
-        if stat.S_ISLNK(info.st_mode) or not self._inside(os.path.dirname(path)):
+        if stat.S_ISLNK(info.st_mode) or not self._inside(path.rpartition("/")[0]):
             if not self._contains(os.path.realpath(full)):
                 return Problem(R.PATH_OUTSIDE_REPO, "is a link to a path outside the repository; not read")
             return Problem(R.PATH_SYMLINK, "is a symbolic link; not followed (its target is checked on its own)")

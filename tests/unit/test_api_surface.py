@@ -334,10 +334,10 @@ def test_a_cache_folder_that_cannot_be_written_only_costs_speed(repo: Path, monk
 
 def test_a_corrupt_result_cache_is_discarded(repo: Path) -> None:
     expected = packwarden.check().findings
-    database = Path(os.environ["PACKWARDEN_HOME"]) / "cache" / "results.sqlite3"
+    from packwarden.cache.results import FILE_NAME
+
+    database = Path(os.environ["PACKWARDEN_HOME"]) / "cache" / FILE_NAME
     assert database.is_file()
-    for suffix in ("-wal", "-shm"):
-        Path(f"{database}{suffix}").unlink(missing_ok=True)
     database.write_bytes(b"this is not a database" * 100)
     assert packwarden.check().findings == expected
     assert packwarden.check().findings == expected

@@ -377,7 +377,9 @@ def test_cache_dir_and_clear(repo: Path, capsys: pytest.CaptureFixture[str]) -> 
 def test_check_without_the_cache_writes_no_results(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, _ = run(capsys, "check", "--no-cache", "--jobs", "1")
     assert code == 0
-    assert not (Path(os.environ["PACKWARDEN_HOME"]) / "cache" / "results.sqlite3").exists()
+    from packwarden.cache.results import FILE_NAME
+
+    assert not (Path(os.environ["PACKWARDEN_HOME"]) / "cache" / FILE_NAME).exists()
 
 
 # --- docs ------------------------------------------------------------------------------------------------

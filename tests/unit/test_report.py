@@ -303,7 +303,7 @@ def test_effective_lines() -> None:
         "packs: default@1.0",
         "mode: warn",
         "fail_on: error",
-        f"hash: sha256:{policy.digest}",
+        f"hash: blake2b:{policy.digest}",
         "artifacts:",
     ]
     assert "  skill: **/skill.yaml, **/skill.yml" in lines

@@ -2,18 +2,18 @@
 
 Validating packs with pydantic costs more than the rest of a hook run. The result is a plain
 record, so it is stored as JSON under a key made of every input (config bytes, pack argument,
-strict flag, paths, packwarden version) together with the sha256 of every pack file read to
+strict flag, paths, packwarden version) together with the digest of every pack file read to
 build it; an entry is used only while all of those files still have those digests.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 
 from packwarden.cache.location import cache_dir, write_atomic
+from packwarden.model.digest import hasher, hex_digest
 from packwarden.model.policy import EffectivePolicy
 from packwarden.model.version import VERSION as __version__
 from packwarden.packs.inputs import PolicyInputs
@@ -22,22 +22,18 @@ FORMAT = 1
 
 
 def _key(inputs: PolicyInputs) -> str:
-    digest = hashlib.sha256()
+    digest = hasher()
     parts = [str(FORMAT), __version__, str(inputs.pack), str(inputs.strict), str(inputs.root), str(inputs.cwd)]
     digest.update("\0".join(parts).encode("utf-8", "surrogateescape"))
     digest.update(b"\0config\0" + (inputs.config if inputs.config is not None else b"<none>"))
     return digest.hexdigest()
 
 
-def _sha(raw: bytes) -> str:
-    return hashlib.sha256(raw).hexdigest()
-
-
 def _still_valid(dependencies: dict[str, str]) -> bool:
     for path, digest in dependencies.items():
         try:
             with open(path, "rb") as handle:
-                if _sha(handle.read()) != digest:
+                if hex_digest(handle.read()) != digest:
                     return False
         except OSError:
             return False
@@ -61,7 +57,7 @@ def cached_policy(inputs: PolicyInputs) -> EffectivePolicy:
     from packwarden.packs.resolve import build_policy
 
     dependencies: dict[str, str] = {}
-    policy = build_policy(inputs, lambda file, raw: dependencies.__setitem__(file, _sha(raw)))
+    policy = build_policy(inputs, lambda file, raw: dependencies.__setitem__(file, hex_digest(raw)))
     data = {"dependencies": dependencies, "policy": policy.to_data()}
     with contextlib.suppress(OSError):  # a read-only cache folder only costs speed
         write_atomic(path, json.dumps(data, separators=(",", ":")).encode("utf-8"))

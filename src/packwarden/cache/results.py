@@ -1,14 +1,15 @@
 """Per-file results, keyed by what decides them: content, path, kind, policy, version.
 
 One SQLite file in the user's cache folder: safe when pre-commit runs several hook processes
-at once (SQLite locks; WAL lets readers and a writer proceed together), bounded in size (the
-oldest entries go first), and discarded whole when it turns out corrupt.
+at once (SQLite's locks, with a busy timeout), bounded in size (the oldest entries go first),
+and discarded whole when it turns out corrupt. It keeps SQLite's rollback journal rather than
+WAL: a run whose results are all cached then only reads the one file, where WAL would create,
+size and delete two more on every run.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import sqlite3
@@ -16,16 +17,18 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 
 from packwarden.cache.location import cache_dir
+from packwarden.model.digest import hasher
 from packwarden.model.finding import Finding
 from packwarden.model.version import VERSION
 
 MAX_ENTRIES = 200_000
-FILE_NAME = "results.sqlite3"
+FILE_NAME = "results-v2.sqlite3"  # v1 was in WAL mode, which sticks to a database file
 _SCHEMA = "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, findings TEXT NOT NULL, used REAL NOT NULL)"
 
 
 def result_key(policy_digest: str, path: str, kind: str, content: bytes) -> str:
-    digest = hashlib.sha256(f"{VERSION}\0{policy_digest}\0{kind}\0{path}\0".encode("utf-8", "surrogateescape"))
+    digest = hasher()
+    digest.update(f"{VERSION}\0{policy_digest}\0{kind}\0{path}\0".encode("utf-8", "surrogateescape"))
     digest.update(content)
     return digest.hexdigest()
 
@@ -44,7 +47,6 @@ class ResultCache:
         try:
             os.makedirs(os.path.dirname(self.path), exist_ok=True)
             db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute(_SCHEMA)
         except sqlite3.DatabaseError:
@@ -58,7 +60,7 @@ class ResultCache:
     def _discard(self) -> None:
         """A corrupt database is removed; the next run starts a new one."""
         self.close()
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in ("", "-journal"):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(f"{self.path}{suffix}")
 
@@ -73,22 +75,27 @@ class ResultCache:
                 marks = ",".join("?" * len(chunk))
                 rows = db.execute(f"SELECT key, findings FROM results WHERE key IN ({marks})", chunk)
                 for key, text in rows:
-                    found[key] = [Finding.from_dict(item) for item in json.loads(text)]
+                    found[key] = [Finding.from_dict(item) for item in json.loads(text)] if text != "[]" else []
         except (sqlite3.DatabaseError, ValueError, KeyError, TypeError):
             self._discard()
             return {}
         return found
 
     def put_many(self, items: Mapping[str, Iterable[Finding]]) -> None:
-        db = self._connect()
-        if db is None or not items:
+        db = self._connect() if items else None
+        if db is None:
             return
         now = time.time()
         rows = [(key, json.dumps([f.to_dict() for f in findings]), now) for key, findings in items.items()]
         try:
-            with db:
+            db.execute("BEGIN IMMEDIATE")  # one transaction, one journal cycle, for the whole run
+            try:
                 db.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?)", rows)
-            self._prune(db)
+                self._prune(db)
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
         except sqlite3.DatabaseError:
             self._discard()
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping
 from types import MappingProxyType
 
 from packwarden.model.builtin_rules import BuiltinRule
+from packwarden.model.digest import hex_digest
 from packwarden.model.finding import Finding, Severity
 from packwarden.model.record import Record
 from packwarden.model.rule import Rule
@@ -61,9 +61,9 @@ class EffectivePolicy(Record):
 
     @property
     def digest(self) -> str:
-        """sha256 over the canonical JSON form: equal digests find equal findings."""
+        """BLAKE2b-256 over the canonical JSON form: equal digests find equal findings."""
         text = json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+        return hex_digest(text.encode("utf-8"))
 
     def to_data(self) -> dict[str, object]:
         """Everything, as JSON-able data (the compiled-policy cache)."""

@@ -38,7 +38,7 @@ def effective_lines(policy: EffectivePolicy, explain: bool) -> list[Line]:
         [("mode: ", "bold"), (mode, "")] + ([(f"  (set by {origins.get('mode')})", "dim")] if explain else []),
         [("fail_on: ", "bold"), (policy.fail_on.value, "")]
         + ([(f"  (set by {origins.get('fail_on')})", "dim")] if explain else []),
-        [("hash: ", "bold"), (f"sha256:{policy.digest}", "")],
+        [("hash: ", "bold"), (f"blake2b:{policy.digest}", "")],
         [("artifacts:", "bold")],
     ]
     for kind, globs in policy.artifacts.items():
