@@ -104,8 +104,10 @@ def workloads(size: int, peers: Path | None) -> dict[str, tuple[list[str], Calla
         pass
 
     def clear_results() -> None:
-        for database in Path(f"{OUT}/home/cache").glob("results*.sqlite3*"):
-            database.unlink(missing_ok=True)
+        """Cold: no per-file results and no run memo (the compiled policy stays, as after any first run)."""
+        cache = OUT / "home" / "cache"
+        for stale in [*cache.glob("results*.sqlite3*"), *cache.glob("runs/*")]:
+            stale.unlink(missing_ok=True)
 
     runs: dict[str, tuple[list[str], Callable[[], None]]] = {
         "floor": ([sys.executable, "-c", FLOOR, str(root / "files.txt")], nothing),

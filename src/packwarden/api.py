@@ -13,6 +13,7 @@ from packwarden.model.record import Record
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (~3 ms)
 if TYPE_CHECKING:
+    from packwarden.cache.runs import RunMemo
     from packwarden.enforce import Verdict
     from packwarden.workspace import FileSource
 
@@ -47,6 +48,17 @@ def _policy(source: FileSource, root: str, cwd: str, pack: str | None, strict: b
         error = Finding(R.CONFIG_INVALID.id, Severity.ERROR, f"{CONFIG_PATH} {config.message}", CONFIG_PATH)
         raise PolicyValidationError([error])
     return cached_policy(PolicyInputs(config, pack, strict, root, cwd))
+
+
+def _run_memo(root: str, policy: EffectivePolicy, source: FileSource) -> RunMemo | None:
+    """The memo of a whole-tree run on disk (see ``cache.runs``); staged runs read the index."""
+    from packwarden.workspace import DiskFiles
+
+    if not isinstance(source, DiskFiles):
+        return None
+    from packwarden.cache.runs import RunMemo
+
+    return RunMemo(root, policy.digest, "all", source.watched)
 
 
 def resolve(
@@ -92,6 +104,10 @@ def check(
         root, source = _source(here, staged, all_files=True)
     policy = _policy(source, root, here, pack, strict)
     wanted = _relative(root, here, paths)
+    memo = _run_memo(root, policy, source) if use_cache and (all_files or not wanted) else None
+    remembered = memo.load() if memo is not None else None
+    if remembered is not None:
+        return CheckResult(tuple(remembered[0]), remembered[1], policy, decide(remembered[0], policy))
     if all_files or CONFIG_PATH in wanted or (not wanted and not staged):
         candidates = source.all_paths()
     else:
@@ -112,4 +128,6 @@ def check(
         cache = ResultCache()
     findings.extend(run_checks(policy, items, cache, default_jobs() if jobs is None else jobs))
     findings.sort(key=lambda finding: finding.sort_key)
+    if memo is not None and not any(f.rule == R.PACK_REGEX_TIMEOUT.id for f in findings):
+        memo.store(findings, len(items))
     return CheckResult(tuple(findings), len(items), policy, decide(findings, policy))

@@ -1,7 +1,8 @@
-"""Run the engine over many artifacts: result cache first, then a process pool for large runs.
+"""Run the engine over many artifacts: result cache first, then forked processes for large runs.
 
-Small runs (a commit's few files) never pay for a pool; runs with many uncached files fork
-``jobs`` workers that inherit the compiled policy. Results are the same either way.
+Small runs (a commit's few files) never fork; runs with many uncached files split the work
+among ``jobs`` processes (this one and forked children that inherit the compiled policy and the
+imported engine; see ``parallel``). Results are the same either way.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ if TYPE_CHECKING:
     from packwarden.cache.results import ResultCache
 
 PARALLEL_THRESHOLD = 200
-_FORKED: dict[str, EffectivePolicy] = {}  # set before forking: workers inherit the policy
 
 
 def load_document(artifact: Artifact, raw: bytes | Problem) -> Document:
@@ -36,10 +36,9 @@ def load_document(artifact: Artifact, raw: bytes | Problem) -> Document:
     return load_yaml(raw)
 
 
-def _check_chunk(chunk: list[tuple[Artifact, bytes]]) -> list[list[Finding]]:
+def _check_all(policy: EffectivePolicy, chunk: list[tuple[Artifact, bytes]]) -> list[list[Finding]]:
     from packwarden.engine import check_document  # a run served from the cache never imports it
 
-    policy = _FORKED["policy"]
     return [check_document(policy, artifact, load_document(artifact, raw)) for artifact, raw in chunk]
 
 
@@ -48,20 +47,15 @@ def default_jobs() -> int:
 
 
 def _evaluate(policy: EffectivePolicy, work: list[tuple[Artifact, bytes]], jobs: int) -> list[list[Finding]]:
-    _FORKED["policy"] = policy
-    if not work:
-        return []
-    import packwarden.engine  # noqa: F401  (before any fork: workers inherit it)
+    from packwarden import parallel
 
-    if jobs <= 1 or len(work) < PARALLEL_THRESHOLD or sys.platform == "win32":
-        return _check_chunk(work)
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    if jobs <= 1 or len(work) < PARALLEL_THRESHOLD or sys.platform == "win32" or not parallel.can_fork():
+        return _check_all(policy, work)
+    # imported before forking, once, rather than in every child
+    import packwarden.engine
+    import packwarden.load.yaml  # noqa: F401
 
-    size = max(1, len(work) // (jobs * 4))
-    chunks = [work[start : start + size] for start in range(0, len(work), size)]
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-        return [findings for chunk_result in pool.map(_check_chunk, chunks) for findings in chunk_result]
+    return parallel.map_forked(lambda chunk: _check_all(policy, chunk), parallel.split(work, jobs))
 
 
 def run_checks(

@@ -16,6 +16,7 @@ from packwarden import git
 from packwarden.load.document import Problem
 from packwarden.load.limits import MAX_CONFIG_BYTES, MAX_FILE_BYTES
 from packwarden.model import builtin_rules as R
+from packwarden.model.filestat import UNKNOWN_STAT, FileStat, file_stat, lstat_of
 from packwarden.packs.inputs import CONFIG_PATH
 
 
@@ -38,6 +39,8 @@ def find_root(cwd: str) -> tuple[str, bool]:
             return chosen or here, False
         candidate = parent
 
+
+_GIT_LOCATION_VARIABLES = ("GIT_DIR", "GIT_INDEX_FILE", "GIT_WORK_TREE", "GIT_COMMON_DIR")
 
 # Never through a link swapped in after lstat, never blocking on a FIFO swapped in after it.
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
@@ -72,11 +75,23 @@ class DiskFiles:
         self.in_git = in_git
         self._real_root = os.path.realpath(root)
         self._inside_cache: dict[str, bool] = {}
+        self.watched: dict[str, FileStat | None] = {}  # the lstat of every path read (the run memo's input)
 
     def all_paths(self) -> list[str]:
         if self.in_git:
+            self._watch_index()
             return git.tracked_files(self.root)
+        self.watched["."] = UNKNOWN_STAT  # no one stat stands for a walked tree's listing
         return self._walk(self.root)
+
+    def _watch_index(self) -> None:
+        """The index's stat stands for the list of tracked files, when it is where git keeps it
+        by default (taken before listing, so a change during the listing is seen next time)."""
+        redirected = any(os.environ.get(name) for name in _GIT_LOCATION_VARIABLES)
+        if redirected or not os.path.isdir(f"{self.root}/.git"):
+            self.watched[".git/index"] = UNKNOWN_STAT
+        else:
+            self.watched[".git/index"] = lstat_of(f"{self.root}/.git/index")
 
     def _walk(self, top: str) -> list[str]:
         found: list[str] = []
@@ -107,10 +122,8 @@ class DiskFiles:
         if known is None:
             if not directory:
                 return True
-            try:
-                is_directory = stat.S_ISDIR(os.lstat(f"{self.root}/{directory}").st_mode)
-            except OSError:
-                is_directory = False
+            found = self.watched[directory] = lstat_of(f"{self.root}/{directory}")
+            is_directory = found is not None and stat.S_ISDIR(found[0])
             known = self._inside_cache[directory] = is_directory and self._inside(directory.rpartition("/")[0])
         return known
 
@@ -120,9 +133,12 @@ class DiskFiles:
         try:
             info = os.lstat(full)
         except FileNotFoundError:
+            self.watched[path] = None
             return None
         except OSError as exc:
+            self.watched[path] = UNKNOWN_STAT  # no memo can vouch for this path
             return Problem(R.PATH_UNREADABLE, f"cannot read: {exc.strerror}")
+        self.watched[path] = file_stat(info)
         if stat.S_ISLNK(info.st_mode) or not self._inside(path.rpartition("/")[0]):
             if not self._contains(os.path.realpath(full)):
                 return Problem(R.PATH_OUTSIDE_REPO, "is a link to a path outside the repository; not read")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 
 APP = "packwarden"
 
@@ -36,11 +37,9 @@ def user_cache_dir() -> str:
 
 def write_atomic(path: str, data: bytes) -> None:
     """Write through a temporary file and a rename: readers see the old or the new file."""
-    import tempfile
-
-    folder = os.path.dirname(path)
-    os.makedirs(folder, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=os.path.basename(path), suffix=".tmp")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    temporary = f"{path}.{os.getpid()}.{time.monotonic_ns()}.tmp"  # one writer per name: this process, now
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)

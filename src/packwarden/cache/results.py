@@ -14,7 +14,7 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from packwarden.cache.location import cache_dir
 from packwarden.model.digest import hasher
@@ -81,12 +81,12 @@ class ResultCache:
             return {}
         return found
 
-    def put_many(self, items: Mapping[str, Iterable[Finding]]) -> None:
+    def put_many(self, items: Mapping[str, Sequence[Finding]]) -> None:
         db = self._connect() if items else None
         if db is None:
             return
         now = time.time()
-        rows = [(key, json.dumps([f.to_dict() for f in findings]), now) for key, findings in items.items()]
+        rows = [(key, json.dumps([f.to_dict() for f in found]) if found else "[]", now) for key, found in items.items()]
         try:
             db.execute("BEGIN IMMEDIATE")  # one transaction, one journal cycle, for the whole run
             try:

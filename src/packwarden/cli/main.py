@@ -35,9 +35,9 @@ def _command(name: str) -> Command:
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The whole parser, or (``only``) one whose other commands are listed but not imported.
+    """The whole parser, or (``only``) the parser of one command and nothing else.
 
-    Each command module costs an import; the hook runs one command, so it imports one.
+    Each command costs an import and a sub-parser; the hook runs one command, so it pays for one.
     """
     from packwarden import __version__
 
@@ -47,8 +47,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"packwarden {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (_, summary) in COMMANDS.items():
-        sub = commands.add_parser(name, help=summary, description=summary, formatter_class=help_formatter)
         if only is None or name == only:
+            sub = commands.add_parser(name, help=summary, description=summary, formatter_class=help_formatter)
             _command(name).add_arguments(sub)
     return parser
 

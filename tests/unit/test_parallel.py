@@ -1,0 +1,67 @@
+"""Forked workers: the same results as one process, and failures that say what failed."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from packwarden.parallel import WorkerError, can_fork, map_forked, split
+
+pytestmark = pytest.mark.skipif(not can_fork(), reason="needs os.fork")
+
+
+def test_split_keeps_order_and_balances() -> None:
+    assert split(list(range(10)), 3) == [[0, 1, 2, 3], [4, 5, 6], [7, 8, 9]]
+    assert split([1, 2], 5) == [[1], [2]]
+    assert split([], 2) == []
+    assert split([1, 2, 3], 0) == [[1, 2, 3]]
+
+
+def test_results_come_back_in_order_from_every_process() -> None:
+    def square_with_pid(chunk: list[int]) -> list[tuple[int, int]]:
+        return [(n * n, os.getpid()) for n in chunk]
+
+    results = map_forked(square_with_pid, split(list(range(100)), 3))
+    assert [value for value, _ in results] == [n * n for n in range(100)]
+    pids = {pid for _, pid in results}
+    assert len(pids) == 3
+    assert os.getpid() in pids  # this process works its own chunk
+
+
+def test_a_large_result_does_not_block_the_pipe() -> None:
+    results = map_forked(lambda chunk: ["x" * 100_000 for _ in chunk], [[0], [1, 2, 3], [4]])
+    assert len(results) == 5
+    assert all(len(text) == 100_000 for text in results)
+
+
+def test_an_exception_in_a_child_raises_with_its_traceback() -> None:
+    def fail_on_seven(chunk: list[int]) -> list[int]:
+        if 7 in chunk:
+            raise ValueError("seven is not allowed")
+        return chunk
+
+    with pytest.raises(WorkerError, match="ValueError: seven is not allowed"):
+        map_forked(fail_on_seven, [[1, 2], [7, 8]])
+
+
+def test_a_child_that_dies_without_answering_is_an_error() -> None:
+    def die(chunk: list[int]) -> list[int]:
+        if chunk == [2]:
+            os._exit(9)
+        return chunk
+
+    with pytest.raises(WorkerError, match="died"):
+        map_forked(die, [[1], [2]])
+
+
+def test_an_exception_here_still_reaps_the_children() -> None:
+    def fail_here(chunk: list[int]) -> list[int]:
+        if chunk == [1]:
+            raise KeyError("here")
+        return chunk
+
+    with pytest.raises(KeyError):
+        map_forked(fail_here, [[1], [2], [3]])
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # no child left behind, not even a zombie
