@@ -113,7 +113,7 @@ def check_document(
                 resolution = resolutions[rule.field] = resolve(data, rule.field)
         target = Target(artifact.kind, document.text, data, resolution)
         try:
-            for kind in kinds_for(dict(rule.params)):
+            for kind in kinds_for(rule.params):
                 findings.extend(_finding(rule, hit, artifact) for hit in kind.check(rule, target))
         except PatternTimeout:
             findings.append(_timeout(rule, artifact))

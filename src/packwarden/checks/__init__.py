@@ -7,7 +7,8 @@ A rule's params name the checks it runs: ``{field: name, pattern: ..., required:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import functools
+from collections.abc import Callable, Iterator, Mapping
 from types import ModuleType
 
 from packwarden.checks import (
@@ -58,11 +59,11 @@ CHECKS: dict[str, CheckKind] = {
 RUN_ORDER: tuple[CheckKind, ...] = tuple(kind for key, kind in CHECKS.items() if key != "max_length")
 
 
-def kinds_for(params: dict[str, object] | None = None) -> list[CheckKind]:
+def kinds_for(params: Mapping[str, object] | None = None) -> tuple[CheckKind, ...]:
     """The check kinds a rule with these params runs, each module once."""
-    keys = set(params or ())
-    chosen: list[CheckKind] = []
-    for kind in RUN_ORDER:
-        if kind.key in keys or (kind.module is length and keys & set(length.KEYS)):
-            chosen.append(kind)
-    return chosen
+    return _kinds_for_keys(frozenset(params or ()))
+
+
+@functools.lru_cache(maxsize=256)
+def _kinds_for_keys(keys: frozenset[str]) -> tuple[CheckKind, ...]:
+    return tuple(kind for kind in RUN_ORDER if kind.key in keys or (kind.module is length and keys & set(length.KEYS)))

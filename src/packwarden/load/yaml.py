@@ -133,13 +133,32 @@ class _Builder:
     def run(self, loader: Any) -> Any:
         get_event = loader.get_event
         scalar_event, mapping_start = events.ScalarEvent, events.MappingStartEvent
+        stack, keys = self.stack, self.keys
         while True:
             event = get_event()
             kind = type(event)
             if kind is scalar_event:
+                # The hot path, inlined: a plain or quoted scalar under a mapping key or in a list.
                 if event.anchor is not None:
                     _check_node(event, 0)
-                self.add(_scalar(event), _mark(event), False)
+                start = event.start_mark
+                mark = (start.line + 1, start.column + 1)
+                text = event.value
+                if event.tag is not None:
+                    value = _scalar(event)
+                elif not event.implicit[0] or (text and text[0] not in _MAYBE_NOT_STRING):
+                    value = text
+                else:
+                    value = _plain(text, mark)
+                top = stack[-1] if stack else None
+                if top is None or isinstance(top, PosList) or keys[-1] is None:
+                    self.add(value, mark, False)
+                    continue
+                key, key_mark = keys[-1]  # a value for its key: the commonest event of all
+                top[key] = value
+                top.marks[key] = mark
+                top.key_marks[key] = key_mark
+                keys[-1] = None
             elif kind is mapping_start or kind is events.SequenceStartEvent:
                 _check_node(event, len(self.stack))
                 mark = _mark(event)
