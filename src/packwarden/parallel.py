@@ -25,10 +25,6 @@ class WorkerError(RuntimeError):
     """A forked worker failed; the message is its traceback."""
 
 
-def can_fork() -> bool:
-    return hasattr(os, "fork") and hasattr(os, "waitpid")
-
-
 def split(work: Sequence[Item], parts: int) -> list[list[Item]]:
     """``parts`` contiguous chunks whose sizes differ by at most one (none empty)."""
     if not work:

@@ -47,13 +47,14 @@ def default_jobs() -> int:
 
 
 def _evaluate(policy: EffectivePolicy, work: list[tuple[Artifact, bytes]], jobs: int) -> list[list[Finding]]:
-    from packwarden import parallel
-
-    if jobs <= 1 or len(work) < PARALLEL_THRESHOLD or sys.platform == "win32" or not parallel.can_fork():
+    if not work:
+        return []
+    if jobs <= 1 or len(work) < PARALLEL_THRESHOLD or sys.platform == "win32" or not hasattr(os, "fork"):
         return _check_all(policy, work)
     # imported before forking, once, rather than in every child
     import packwarden.engine
     import packwarden.load.yaml  # noqa: F401
+    from packwarden import parallel
 
     return parallel.map_forked(lambda chunk: _check_all(policy, chunk), parallel.split(work, jobs))
 
