@@ -93,7 +93,6 @@ def check(
     PolicyNotFoundError when the policy itself is broken.
     """
     from packwarden.artifacts.kinds import ArtifactTable
-    from packwarden.enforce import decide
     from packwarden.packs.inputs import CONFIG_PATH
     from packwarden.runner import default_jobs, run_checks
 
@@ -107,12 +106,12 @@ def check(
     memo = _run_memo(root, policy, source) if use_cache and (all_files or not wanted) else None
     remembered = memo.load() if memo is not None else None
     if remembered is not None:
-        return CheckResult(tuple(remembered[0]), remembered[1], policy, decide(remembered[0], policy))
+        return _result(policy, remembered[0], remembered[1])
     if all_files or CONFIG_PATH in wanted or (not wanted and not staged):
         candidates = source.all_paths()
     else:
         candidates = source.expand(wanted) if wanted else source.all_paths()
-    findings: list[Finding] = list(policy.warnings)
+    findings: list[Finding] = []
     outside = [path for path in candidates if path.startswith("../")]
     if outside:
         from packwarden.engine import builtin_finding
@@ -127,7 +126,14 @@ def check(
 
         cache = ResultCache()
     findings.extend(run_checks(policy, items, cache, default_jobs() if jobs is None else jobs))
-    findings.sort(key=lambda finding: finding.sort_key)
     if memo is not None and not any(f.rule == R.PACK_REGEX_TIMEOUT.id for f in findings):
         memo.store(findings, len(items))
-    return CheckResult(tuple(findings), len(items), policy, decide(findings, policy))
+    return _result(policy, findings, len(items))
+
+
+def _result(policy: EffectivePolicy, file_findings: list[Finding], files: int) -> CheckResult:
+    """The findings about files, with the policy's own warnings, in report order, and the verdict."""
+    from packwarden.enforce import decide
+
+    findings = sorted([*policy.warnings, *file_findings], key=lambda finding: finding.sort_key)
+    return CheckResult(tuple(findings), files, policy, decide(findings, policy))
