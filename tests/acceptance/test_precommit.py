@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -65,8 +66,13 @@ def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("pre-commit-home")
 
 
-def pre_commit(repo: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+class Ran(NamedTuple):
+    code: int
+    output: str  # stdout, then stderr
+
+
+def pre_commit(repo: Path, home: Path, *args: str) -> Ran:
+    done = subprocess.run(
         [sys.executable, "-m", "pre_commit", *args],
         cwd=repo,
         env=_env(home),
@@ -75,6 +81,7 @@ def pre_commit(repo: Path, home: Path, *args: str) -> subprocess.CompletedProces
         check=False,
         timeout=600,
     )
+    return Ran(done.returncode, done.stdout + done.stderr)
 
 
 def configured_repo(root: Path, hook_repo: tuple[Path, str], files: dict[str, str]) -> Path:
@@ -103,15 +110,14 @@ def test_try_repo_warn_mode_passes_and_shows_findings(tmp_path: Path, hook_repo:
 
     done = pre_commit(repo, tmp_path / "unused-home", "try-repo", str(hook_repo[0]), HOOK_ID, "--all-files")
 
-    output = done.stdout + done.stderr
-    assert done.returncode == 0, output
-    assert "policy check (skills and agents)" in output
-    assert "Passed" in output
-    assert BAD_PREFIX in output
-    assert "    fix: rename it in lowercase" in output
-    assert "2 files · " in output
-    assert "passed (warn mode)" in output
-    assert "Traceback" not in output
+    assert done.code == 0, done.output
+    assert "policy check (skills and agents)" in done.output
+    assert "Passed" in done.output
+    assert BAD_PREFIX in done.output
+    assert "    fix: rename it in lowercase" in done.output
+    assert "2 files · " in done.output
+    assert "passed (warn mode)" in done.output
+    assert "Traceback" not in done.output
 
 
 @pytest.mark.slow
@@ -122,13 +128,12 @@ def test_try_repo_strict_mode_fails(tmp_path: Path, hook_repo: tuple[Path, str])
         repo, tmp_path / "unused-home", "try-repo", str(hook_repo[0]), HOOK_ID, "--files", "skills/x/skill.yaml"
     )
 
-    output = done.stdout + done.stderr
-    assert done.returncode == 1, output
-    assert "Failed" in output
-    assert "- exit code: 1" in output
-    assert BAD_PREFIX in output
-    assert "1 file · " in output
-    assert "blocked by 1 finding(s) (strict mode)" in output
+    assert done.code == 1, done.output
+    assert "Failed" in done.output
+    assert "- exit code: 1" in done.output
+    assert BAD_PREFIX in done.output
+    assert "1 file · " in done.output
+    assert "blocked by 1 finding(s) (strict mode)" in done.output
 
 
 # --- pre-commit run with a configuration (one shared environment) --------------------------------
@@ -143,10 +148,9 @@ def test_run_checks_what_is_staged(tmp_path: Path, hook_repo: tuple[Path, str], 
 
     done = pre_commit(repo, pre_commit_home, "run")
 
-    output = done.stdout + done.stderr
-    assert done.returncode == 1, output
-    assert BAD_PREFIX in output
-    assert "1 file · " in output  # only the staged file, not skills/y
+    assert done.code == 1, done.output
+    assert BAD_PREFIX in done.output
+    assert "1 file · " in done.output  # only the staged file, not skills/y
     assert (repo / "skills/x/skill.yaml").read_text() == GOOD  # pre-commit put the unstaged fix back
 
 
@@ -160,10 +164,9 @@ def test_run_clean_staged_file_passes_in_strict_mode(
 
     done = pre_commit(repo, pre_commit_home, "run")
 
-    output = done.stdout + done.stderr
-    assert done.returncode == 0, output
-    assert "Passed" in output
-    assert "skill.name-format" not in output  # the committed bad skill is not among the staged files
+    assert done.code == 0, done.output
+    assert "Passed" in done.output
+    assert "skill.name-format" not in done.output  # the committed bad skill is not among the staged files
 
 
 @pytest.mark.slow
@@ -176,10 +179,9 @@ def test_run_changed_config_rechecks_every_manifest(
 
     done = pre_commit(repo, pre_commit_home, "run")
 
-    output = done.stdout + done.stderr
-    assert done.returncode == 1, output
-    assert BAD_PREFIX in output
-    assert "blocked by 1 finding(s) (strict mode)" in output
+    assert done.code == 1, done.output
+    assert BAD_PREFIX in done.output
+    assert "blocked by 1 finding(s) (strict mode)" in done.output
 
 
 @pytest.mark.slow
@@ -192,9 +194,8 @@ def test_run_skips_files_that_are_not_manifests(
 
     done = pre_commit(repo, pre_commit_home, "run", "--files", "README.md", "docs/skill.yaml.md", "notes/skills.yaml")
 
-    output = done.stdout + done.stderr
-    assert done.returncode == 0, output
-    assert "(no files to check)Skipped" in output
+    assert done.code == 0, done.output
+    assert "(no files to check)Skipped" in done.output
 
 
 @pytest.mark.slow
@@ -207,12 +208,11 @@ def test_run_in_parallel_chunks_reports_every_finding_once(
 
     done = pre_commit(repo, pre_commit_home, "run", "--all-files")
 
-    output = done.stdout + done.stderr
-    assert done.returncode == 0, output
+    assert done.code == 0, done.output
     for name in skills:
-        assert output.count(f"{name}:1:7: error skill.name-format") == 1
-    assert output.count(": error skill.name-format ") == count
-    summaries = [line for line in output.splitlines() if " rules · " in line]
+        assert done.output.count(f"{name}:1:7: error skill.name-format") == 1
+    assert done.output.count(": error skill.name-format ") == count
+    summaries = [line for line in done.output.splitlines() if " rules · " in line]
     assert len(summaries) >= min(2, os.cpu_count() or 1)  # one summary per chunk pre-commit ran
     assert sum(int(line.split(" file")[0]) for line in summaries) == count + 1
 
@@ -223,7 +223,7 @@ def test_installed_hook_blocks_git_commit_in_strict_mode(
 ) -> None:
     repo = configured_repo(tmp_path / "repo", hook_repo, {"skills/y/skill.yaml": GOOD, **STRICT})
     installed = pre_commit(repo, pre_commit_home, "install")
-    assert installed.returncode == 0, installed.stdout + installed.stderr
+    assert installed.code == 0, installed.output
     write_files(repo, {"skills/x/skill.yaml": BAD})
     git(repo, "add", "skills/x/skill.yaml")
     before = git(repo, "rev-parse", "HEAD")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -226,61 +227,65 @@ def hooked(tmp_path: Path) -> Callable[[dict[str, str]], Path]:
     return build
 
 
+class Commit(NamedTuple):
+    code: int
+    output: str
+    landed: bool  # HEAD moved
+
+
+def commit(repo: Path, *args: str) -> Commit:
+    """``git commit -q ARGS`` through the installed hook."""
+    before = _head(repo)
+    done = run_git(repo, "commit", "-q", *args)
+    return Commit(done.returncode, done.stdout + done.stderr, _head(repo) != before)
+
+
 def test_hook_passes_a_commit_without_manifests_in_strict_mode(hooked: Callable[[dict[str, str]], Path]) -> None:
     repo = hooked(STRICT)
     write_files(repo, {"README.md": "docs\n"})
     git(repo, "add", "README.md")
-    before = _head(repo)
 
-    done = run_git(repo, "commit", "-q", "-m", "docs")
+    done = commit(repo, "-m", "docs")
 
-    assert done.returncode == 0, done.stderr
-    assert _head(repo) != before
-    assert "0 files · " in done.stderr + done.stdout
+    assert (done.code, done.landed) == (0, True), done.output
+    assert "0 files · " in done.output
 
 
 def test_hook_blocks_a_bad_staged_skill_in_strict_mode(hooked: Callable[[dict[str, str]], Path]) -> None:
     repo = hooked(STRICT)
     write_files(repo, {"skills/x/skill.yaml": BAD})
     git(repo, "add", "skills/x/skill.yaml")
-    before = _head(repo)
 
-    done = run_git(repo, "commit", "-q", "-m", "bad")
+    done = commit(repo, "-m", "bad")
 
-    output = done.stdout + done.stderr
-    assert done.returncode != 0
-    assert _head(repo) == before
-    assert BAD_PREFIX in output
-    assert "blocked by 1 finding(s) (strict mode)" in output
-    assert "internal error" not in output
+    assert done.code != 0
+    assert not done.landed
+    assert BAD_PREFIX in done.output
+    assert "blocked by 1 finding(s) (strict mode)" in done.output
+    assert "internal error" not in done.output
 
 
 def test_hook_lets_a_bad_skill_through_in_warn_mode_and_shows_it(hooked: Callable[[dict[str, str]], Path]) -> None:
     repo = hooked(WARN)
     write_files(repo, {"skills/x/skill.yaml": BAD})
     git(repo, "add", "skills/x/skill.yaml")
-    before = _head(repo)
 
-    done = run_git(repo, "commit", "-q", "-m", "bad but warned")
+    done = commit(repo, "-m", "bad but warned")
 
-    output = done.stdout + done.stderr
-    assert done.returncode == 0, output
-    assert _head(repo) != before
-    assert BAD_PREFIX in output
-    assert "passed (warn mode)" in output
+    assert (done.code, done.landed) == (0, True), done.output
+    assert BAD_PREFIX in done.output
+    assert "passed (warn mode)" in done.output
 
 
 def test_hook_commit_all_sees_the_unstaged_bad_change(hooked: Callable[[dict[str, str]], Path]) -> None:
     repo = hooked(STRICT)
     write_files(repo, {"skills/x/skill.yaml": BAD})  # tracked, modified, not staged
-    before = _head(repo)
 
-    done = run_git(repo, "commit", "-a", "-q", "-m", "all")
+    done = commit(repo, "-a", "-m", "all")
 
-    output = done.stdout + done.stderr
-    assert done.returncode != 0
-    assert BAD_PREFIX in output
-    assert _head(repo) == before
+    assert done.code != 0
+    assert not done.landed
+    assert BAD_PREFIX in done.output
     assert git(repo, "diff", "--cached", "--name-only") == ""  # the real index was left as it was
 
 
@@ -292,11 +297,10 @@ def test_hook_commit_all_uses_the_worktree_version_over_a_bad_staged_one(
     git(repo, "add", "skills/x/skill.yaml")  # the real index holds the bad version...
     write_files(repo, {"skills/x/skill.yaml": GOOD.replace("draft", "active")})  # ...`-a` commits this one
 
-    done = run_git(repo, "commit", "-a", "-q", "-m", "fixed")
+    done = commit(repo, "-a", "-m", "fixed")
 
-    output = done.stdout + done.stderr
-    assert done.returncode == 0, output
-    assert "skill.name-format" not in output
+    assert (done.code, done.landed) == (0, True), done.output
+    assert "skill.name-format" not in done.output
     assert git(repo, "show", "HEAD:skills/x/skill.yaml") == GOOD.replace("draft", "active")
 
 
@@ -306,14 +310,11 @@ def test_hook_commit_path_ignores_a_bad_skill_staged_elsewhere(hooked: Callable[
     write_files(repo, {"skills/y/skill.yaml": BAD})
     git(repo, "add", "skills/y/skill.yaml")  # staged, but not part of this commit
     write_files(repo, {"skills/x/skill.yaml": GOOD.replace("draft", "active")})
-    before = _head(repo)
 
-    done = run_git(repo, "commit", "-q", "-m", "only x", "skills/x/skill.yaml")
+    done = commit(repo, "-m", "only x", "skills/x/skill.yaml")
 
-    output = done.stdout + done.stderr
-    assert done.returncode == 0, output
-    assert "skill.name-format" not in output
-    assert git(repo, "rev-parse", "HEAD~1").strip() == before
+    assert (done.code, done.landed) == (0, True), done.output
+    assert "skill.name-format" not in done.output
     assert git(repo, "show", "HEAD:skills/y/skill.yaml") == GOOD
     assert git(repo, "diff", "--cached", "--name-only") == "skills/y/skill.yaml\n"  # still staged, uncommitted
 
@@ -323,14 +324,12 @@ def test_hook_commit_path_takes_the_worktree_version_of_that_path(hooked: Callab
     write_files(repo, {"skills/x/skill.yaml": GOOD.replace("draft", "active")})
     git(repo, "add", "skills/x/skill.yaml")  # a good version staged...
     write_files(repo, {"skills/x/skill.yaml": BAD})  # ...but `git commit <path>` takes this one
-    before = _head(repo)
 
-    done = run_git(repo, "commit", "-q", "-m", "x", "skills/x/skill.yaml")
+    done = commit(repo, "-m", "x", "skills/x/skill.yaml")
 
-    output = done.stdout + done.stderr
-    assert done.returncode != 0
-    assert BAD_PREFIX in output
-    assert _head(repo) == before
+    assert done.code != 0
+    assert not done.landed
+    assert BAD_PREFIX in done.output
 
 
 def test_hook_in_a_linked_worktree_blocks(hooked: Callable[[dict[str, str]], Path], tmp_path: Path) -> None:
@@ -339,27 +338,24 @@ def test_hook_in_a_linked_worktree_blocks(hooked: Callable[[dict[str, str]], Pat
     git(repo, "worktree", "add", "-q", "-b", "feature", str(wt))
     write_files(wt, {"skills/x/skill.yaml": BAD})
     git(wt, "add", "skills/x/skill.yaml")
-    before = _head(wt)
 
-    done = run_git(wt, "commit", "-q", "-m", "bad")
+    done = commit(wt, "-m", "bad")
 
-    assert done.returncode != 0
-    assert BAD_PREFIX in done.stdout + done.stderr
-    assert _head(wt) == before
+    assert done.code != 0
+    assert not done.landed
+    assert BAD_PREFIX in done.output
 
 
 def test_hook_blocks_on_a_broken_staged_config(hooked: Callable[[dict[str, str]], Path]) -> None:
     repo = hooked(WARN)
     write_files(repo, {".packwarden/policy.yml": "mode: sometimes\n"})
     git(repo, "add", ".packwarden/policy.yml")
-    before = _head(repo)
 
-    done = run_git(repo, "commit", "-q", "-m", "config")
+    done = commit(repo, "-m", "config")
 
-    output = done.stdout + done.stderr
-    assert done.returncode != 0
-    assert ".packwarden/policy.yml:1:7: error config.invalid" in output
-    assert _head(repo) == before
+    assert done.code != 0
+    assert not done.landed
+    assert ".packwarden/policy.yml:1:7: error config.invalid" in done.output
 
 
 # --- subsets: pre-commit splits the file list into chunks and runs them in parallel ----------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -247,9 +246,7 @@ def test_a_pattern_that_times_out_becomes_a_finding_at_the_pack_rule() -> None:
         column=5,
     )
     after = make_rule("after", "version")
-    started = time.perf_counter()
     findings = run(policy_of(slow, after), f"name: {'a' * 64}\n")
-    assert time.perf_counter() - started < 10
     assert [(f.rule, f.path, f.line, f.column, f.severity) for f in findings] == [
         ("pack.regex-timeout", "packs/team.yaml", 12, 5, Severity.ERROR),
         ("after", SKILL.path, 1, 1, Severity.ERROR),

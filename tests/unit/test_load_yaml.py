@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
 
-from packwarden.load.document import Document, PosDict, PosList
+from packwarden.load.document import PosDict, PosList
 from packwarden.load.limits import MAX_DEPTH, MAX_FILE_BYTES, MAX_INT_DIGITS
 from packwarden.load.yaml import load_yaml, load_yaml_text
-
-
-def _problem(document: Document) -> tuple[str, int, int]:
-    assert document.data is None
-    assert len(document.problems) == 1
-    problem = document.problems[0]
-    return problem.rule.id, problem.line, problem.column
-
+from tests.support.documents import only_problem
 
 # --- scalars: the YAML 1.2 core schema, not PyYAML's YAML 1.1 ------------------------------------
 
@@ -144,8 +136,7 @@ def test_columns_count_characters_not_bytes() -> None:
 )
 def test_anchors_and_aliases_are_refused(text: str, line: int, column: int, message: str) -> None:
     document = load_yaml_text(text)
-    assert _problem(document) == ("parse.yaml-anchor", line, column)
-    assert document.problems[0].message == message
+    assert only_problem(document) == ("parse.yaml-anchor", line, column, message)
 
 
 def test_billion_laughs_is_refused_without_expanding() -> None:
@@ -153,10 +144,9 @@ def test_billion_laughs_is_refused_without_expanding() -> None:
     for level in range(9):
         name, previous = chr(ord("b") + level), chr(ord("a") + level)
         lines.append(f"{name}: &{name} [" + ", ".join([f"*{previous}"] * 9) + "]")
-    started = time.perf_counter()
     document = load_yaml_text("\n".join(lines) + "\n")
-    assert time.perf_counter() - started < 1.0
-    assert _problem(document) == ("parse.yaml-anchor", 1, 4)
+    # refused at the first anchor, before any alias could be followed
+    assert only_problem(document) == ("parse.yaml-anchor", 1, 4, "anchor &a is not allowed")
 
 
 @pytest.mark.parametrize(
@@ -174,8 +164,7 @@ def test_billion_laughs_is_refused_without_expanding() -> None:
 )
 def test_unknown_tags_are_refused(text: str, column: int, tag: str) -> None:
     document = load_yaml_text(text)
-    assert _problem(document) == ("parse.yaml-tag", 1, column)
-    assert document.problems[0].message == f"tag {tag!r} is not allowed"
+    assert only_problem(document) == ("parse.yaml-tag", 1, column, f"tag {tag!r} is not allowed")
 
 
 def test_core_tags_are_accepted() -> None:
@@ -199,8 +188,7 @@ def test_core_tags_are_accepted() -> None:
 )
 def test_duplicate_keys_are_refused(text: str, line: int, column: int, message: str) -> None:
     document = load_yaml_text(text)
-    assert _problem(document) == ("parse.duplicate-key", line, column)
-    assert document.problems[0].message == message
+    assert only_problem(document) == ("parse.duplicate-key", line, column, message)
 
 
 def test_same_key_in_different_mappings_is_fine() -> None:
@@ -218,7 +206,7 @@ def test_same_key_in_different_mappings_is_fine() -> None:
     ],
 )
 def test_complex_keys_are_refused(text: str, line: int, column: int) -> None:
-    assert _problem(load_yaml_text(text)) == ("parse.key-type", line, column)
+    assert only_problem(load_yaml_text(text))[:3] == ("parse.key-type", line, column)
 
 
 # --- depth ----------------------------------------------------------------------------------------------
@@ -234,19 +222,18 @@ def test_complex_keys_are_refused(text: str, line: int, column: int) -> None:
 )
 def test_very_deep_documents_are_refused_not_crashed(text: str, column: int) -> None:
     document = load_yaml_text(text)
-    assert _problem(document) == ("parse.too-deep", 1, column)
-    assert document.problems[0].message == f"nested deeper than {MAX_DEPTH} levels"
+    assert only_problem(document) == ("parse.too-deep", 1, column, f"nested deeper than {MAX_DEPTH} levels")
 
 
 def test_depth_limit_is_exact() -> None:
     assert load_yaml_text("[" * MAX_DEPTH + "]" * MAX_DEPTH).ok
     deeper = load_yaml_text("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1))
-    assert _problem(deeper) == ("parse.too-deep", 1, MAX_DEPTH + 1)
+    assert only_problem(deeper)[:3] == ("parse.too-deep", 1, MAX_DEPTH + 1)
 
 
 def test_deep_block_mapping_is_refused() -> None:
     text = "".join(f"{' ' * level}k:\n" for level in range(MAX_DEPTH + 1)) + " " * (MAX_DEPTH + 1) + "k: v\n"
-    assert _problem(load_yaml_text(text)) == ("parse.too-deep", MAX_DEPTH + 1, MAX_DEPTH + 1)
+    assert only_problem(load_yaml_text(text))[:3] == ("parse.too-deep", MAX_DEPTH + 1, MAX_DEPTH + 1)
 
 
 # --- documents ------------------------------------------------------------------------------------------
@@ -261,7 +248,7 @@ def test_deep_block_mapping_is_refused() -> None:
     ],
 )
 def test_multiple_documents_are_refused(text: str, line: int) -> None:
-    assert _problem(load_yaml_text(text)) == ("parse.multiple-documents", line, 1)
+    assert only_problem(load_yaml_text(text))[:3] == ("parse.multiple-documents", line, 1)
 
 
 def test_one_explicit_document_is_fine() -> None:
@@ -299,7 +286,7 @@ def test_an_empty_file_has_no_data_and_no_problem(text: str) -> None:
 )
 def test_syntax_errors_carry_line_and_column(text: str, line: int, column: int, words: str) -> None:
     document = load_yaml_text(text)
-    assert _problem(document) == ("parse.syntax", line, column)
+    assert only_problem(document)[:3] == ("parse.syntax", line, column)
     assert words in document.problems[0].message
 
 
@@ -311,8 +298,7 @@ def test_syntax_errors_carry_line_and_column(text: str, line: int, column: int, 
 )
 def test_non_finite_numbers_are_refused(source: str) -> None:
     document = load_yaml_text(f"size: {source}\n")
-    assert _problem(document) == ("parse.number", 1, 7)
-    assert document.problems[0].message == f"{source!r} is not a finite number"
+    assert only_problem(document) == ("parse.number", 1, 7, f"{source!r} is not a finite number")
 
 
 @pytest.mark.parametrize(
@@ -327,7 +313,7 @@ def test_non_finite_numbers_are_refused(source: str) -> None:
 )
 def test_huge_integers_are_refused(source: str, digits: int) -> None:
     document = load_yaml_text(f"size: {source}\n")
-    assert _problem(document) == ("parse.number", 1, 7)
+    assert only_problem(document)[:3] == ("parse.number", 1, 7)
     assert str(digits) in document.problems[0].message
 
 
@@ -359,7 +345,7 @@ def test_tiny_floats_underflow_to_zero() -> None:
 )
 def test_bytes_that_are_not_utf8_are_refused_with_location(raw: bytes, line: int, column: int) -> None:
     document = load_yaml(raw)
-    assert _problem(document) == ("parse.encoding", line, column)
+    assert only_problem(document)[:3] == ("parse.encoding", line, column)
     assert document.problems[0].message.startswith("not UTF-8: byte 0x")
 
 
@@ -381,10 +367,10 @@ def test_size_limit() -> None:
     assert len(at_limit) == MAX_FILE_BYTES
     assert load_yaml(at_limit).data == {"a": 1}
     document = load_yaml(at_limit + b"\n")
-    assert _problem(document) == ("parse.too-large", 1, 1)
+    assert only_problem(document)[:3] == ("parse.too-large", 1, 1)
     assert str(MAX_FILE_BYTES + 1) in document.problems[0].message
 
 
 def test_size_limit_can_be_lowered() -> None:
     assert load_yaml(b"a: 1\n", max_bytes=5).ok
-    assert _problem(load_yaml(b"a: 12\n", max_bytes=5)) == ("parse.too-large", 1, 1)
+    assert only_problem(load_yaml(b"a: 12\n", max_bytes=5))[:3] == ("parse.too-large", 1, 1)

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
-from packwarden.model import pattern as pattern_module
 from packwarden.model.pattern import InvalidPattern, PatternTimeout, compile_pattern
 
 # RE2 rejects the back-reference, so this runs on the back-tracking engine, where the
@@ -29,10 +26,9 @@ def test_plain_patterns_run_on_re2() -> None:
 
 def test_nested_quantifiers_are_linear_on_re2() -> None:
     compiled = compile_pattern("(a+)+$")
-    assert compiled.engine == "re2"
-    started = time.perf_counter()
+    assert compiled.engine == "re2"  # RE2 matches in time linear in the text: no back-tracking
     assert compiled.search("a" * 5000 + "b") is None
-    assert time.perf_counter() - started < 1.0
+    assert compiled.search("a" * 5000) is not None
 
 
 def test_a_look_ahead_falls_back_to_regex_and_keeps_its_meaning() -> None:
@@ -93,13 +89,10 @@ def test_finditer_does_not_treat_a_later_position_as_the_start_of_text() -> None
 def test_a_catastrophic_back_tracking_pattern_times_out() -> None:
     compiled = compile_pattern(CATASTROPHIC)
     assert compiled.engine == "regex"
-    started = time.perf_counter()
     with pytest.raises(PatternTimeout) as info:
         compiled.search(HOSTILE)
-    elapsed = time.perf_counter() - started
     assert str(info.value) == CATASTROPHIC
     assert isinstance(info.value.__cause__, TimeoutError)
-    assert elapsed < pattern_module.TIMEOUT_SECONDS + 5
 
 
 def test_finditer_propagates_the_timeout() -> None:
