@@ -1,12 +1,18 @@
 """Benchmarks: packwarden against the parsing floor and peer tools, side by side in one run.
 
-    python bench/run.py [--sizes 10,1000,10000] [--repeat 5] [--no-peers]
+    python bench/run.py [--sizes 10,1000,10000] [--repeat 5] [--no-peers] [--instructions]
 
 For each workload every tool runs once per round, in turn (pair by pair), for ``--repeat``
 rounds; the table shows medians and ratios to the floor. The floor is Python parsing the same
 files with PyYAML's CSafeLoader and doing nothing else. Peers (check-jsonschema with a JSON
 schema derived from default@1.0's own rules, yamllint) are installed into their own virtual environment under
 bench/out/. Nothing here asserts: the numbers are for reading.
+
+``--instructions`` runs every workload once under valgrind's callgrind instead and counts the
+instructions of all its processes: a measure that repeats exactly where wall times drift (as on
+shared virtual machines). It leaves out what the kernel does (system calls, page faults), and
+skips the 2-job run: instructions cannot show parallel speed-up, and a forked child's count
+starts from its parent's.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import sqlite3
 import statistics
 import subprocess
@@ -80,6 +87,23 @@ def timed(argv: list[str], cwd: Path) -> tuple[float, int]:
     return elapsed, usage.ru_maxrss // 1024
 
 
+def counted(argv: list[str], cwd: Path) -> float:
+    """Millions of instructions one run executes, in all its processes (callgrind)."""
+    valgrind = ["valgrind", "--tool=callgrind", "--trace-children=yes", "--callgrind-out-file=/dev/null"]
+    done = subprocess.run(
+        [*valgrind, *argv],
+        cwd=cwd,
+        env=env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"{argv[:3]} exited {done.returncode} in {cwd}:\n{done.stderr[-2000:]}")
+    return sum(int(count) for count in re.findall(r"Collected : (\d+)", done.stderr)) / 1e6
+
+
 def peers_venv() -> Path:
     venv = OUT / "peers"
     if not (venv / "bin" / "yamllint").exists():
@@ -136,7 +160,8 @@ def workloads(size: int, peers: Path | None) -> dict[str, tuple[list[str], Calla
     return runs
 
 
-def measure(size: int, repeat: int, peers: Path | None) -> list[tuple[str, float, int]]:
+def prepared(size: int, peers: Path | None) -> tuple[dict[str, tuple[list[str], Callable[[], None]]], Path]:
+    """The workloads, with the page cache warm and the compiled policy built."""
     runs = workloads(size, peers)
     cwd = repo(size)
     subprocess.run(runs["floor"][0], cwd=cwd, env=env(), check=True)  # warm the page cache
@@ -147,6 +172,11 @@ def measure(size: int, repeat: int, peers: Path | None) -> list[tuple[str, float
         stdout=subprocess.DEVNULL,
         check=False,
     )  # build the compiled policy once
+    return runs, cwd
+
+
+def measure(size: int, repeat: int, peers: Path | None) -> list[tuple[str, float, int]]:
+    runs, cwd = prepared(size, peers)
     samples: dict[str, list[tuple[float, int]]] = {name: [] for name in runs}
     for _ in range(repeat):
         for name, (argv, prepare) in runs.items():
@@ -155,11 +185,22 @@ def measure(size: int, repeat: int, peers: Path | None) -> list[tuple[str, float
     return [(name, statistics.median(s[0] for s in got), max(s[1] for s in got)) for name, got in samples.items()]
 
 
+def count(size: int, peers: Path | None) -> list[tuple[str, float]]:
+    runs, cwd = prepared(size, peers)
+    counts = []
+    for name, (argv, prepare) in runs.items():
+        if "2 jobs" not in name:
+            prepare()
+            counts.append((name, counted(argv, cwd)))
+    return counts
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="10,1000,10000")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--no-peers", action="store_true")
+    parser.add_argument("--instructions", action="store_true", help="count instructions (valgrind) instead of timing")
     parser.add_argument("--write-schema", metavar="PATH", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.write_schema:
@@ -168,6 +209,16 @@ def main() -> None:
     OUT.mkdir(exist_ok=True)
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(__file__).parents[1] / "src")], check=False)
     peers = None if args.no_peers else peers_venv()
+    if args.instructions:
+        print(f"python {sys.version.split()[0]}, instructions of one run (callgrind), all processes\n")
+        print("| files | tool | instructions | x floor |")
+        print("|---:|---|---:|---:|")
+        for size in (int(s) for s in args.sizes.split(",")):
+            counts = count(size, peers)
+            for name, millions in counts:
+                print(f"| {size} | {name} | {millions:,.0f} M | {millions / counts[0][1]:.2f} |")
+            sys.stdout.flush()
+        return
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, {args.repeat} rounds, medians\n")
     print("| files | tool | wall | x floor | peak RSS |")
     print("|---:|---|---:|---:|---:|")

@@ -92,9 +92,7 @@ def check(
     runs (default: the usable cores, at most 8). Raises PolicyValidationError or
     PolicyNotFoundError when the policy itself is broken.
     """
-    from packwarden.artifacts.kinds import ArtifactTable
     from packwarden.packs.inputs import CONFIG_PATH
-    from packwarden.runner import default_jobs, run_checks
 
     here = os.path.realpath(cwd or os.getcwd())
     root, source = _source(here, staged, all_files)
@@ -107,6 +105,9 @@ def check(
     remembered = memo.load() if memo is not None else None
     if remembered is not None:
         return _result(policy, remembered[0], remembered[1])
+    from packwarden.artifacts.kinds import ArtifactTable
+    from packwarden.runner import default_jobs, run_checks
+
     if all_files or CONFIG_PATH in wanted or (not wanted and not staged):
         candidates = source.all_paths()
     else:
@@ -118,17 +119,13 @@ def check(
 
         findings.extend(builtin_finding(policy, R.PATH_OUTSIDE_REPO, "is outside the repository", p) for p in outside)
     artifacts = ArtifactTable(policy.artifacts).artifacts(p for p in candidates if not p.startswith("../"))
-    source.prefetch([artifact.path for artifact in artifacts])
-    items = [(artifact, raw) for artifact in artifacts if (raw := source.read(artifact.path)) is not None]
-    cache = None
-    if use_cache:
-        from packwarden.cache.results import ResultCache
-
-        cache = ResultCache()
-    findings.extend(run_checks(policy, items, cache, default_jobs() if jobs is None else jobs))
+    checked, files = run_checks(
+        policy, source, artifacts, use_cache=use_cache, jobs=default_jobs() if jobs is None else jobs
+    )
+    findings.extend(checked)
     if memo is not None and not any(f.rule == R.PACK_REGEX_TIMEOUT.id for f in findings):
-        memo.store(findings, len(items))
-    return _result(policy, findings, len(items))
+        memo.store(findings, files)
+    return _result(policy, findings, files)
 
 
 def _result(policy: EffectivePolicy, file_findings: list[Finding], files: int) -> CheckResult:

@@ -1,8 +1,10 @@
 """Run the engine over many artifacts: result cache first, then forked processes for large runs.
 
-Small runs (a commit's few files) never fork; runs with many uncached files split the work
-among ``jobs`` processes (this one and forked children that inherit the compiled policy and the
-imported engine; see ``parallel``). Results are the same either way.
+Small runs (a commit's few files) never fork. Runs over PARALLEL_THRESHOLD artifacts or more
+split them among ``jobs`` processes (this one and forked children that inherit the compiled
+policy and the imported engine; see ``parallel``), and each process does the whole per-file
+pipeline for its share: read, hash, look up the result cache, check what it does not know.
+Only this process writes the cache, once. Results are the same either way.
 """
 
 from __future__ import annotations
@@ -14,14 +16,25 @@ from collections.abc import Sequence
 from packwarden.artifacts.kinds import Artifact
 from packwarden.load.document import Document, Problem
 from packwarden.model import builtin_rules as R
+from packwarden.model.filestat import FileStat
 from packwarden.model.finding import Finding
 from packwarden.model.policy import EffectivePolicy
+from packwarden.model.record import Record
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (~3 ms)
 if TYPE_CHECKING:
-    from packwarden.cache.results import ResultCache
+    from packwarden.workspace import FileSource
 
 PARALLEL_THRESHOLD = 200
+
+
+class Share(Record):
+    """What one process found in its share of the artifacts."""
+
+    findings: list[Finding]
+    fresh: dict[str, list[Finding]]  # results to store, by result-cache key
+    files: int  # the artifacts that exist
+    watched: dict[str, FileStat | None]  # the stats its reads took, for the run memo
 
 
 def load_document(artifact: Artifact, raw: bytes | Problem) -> Document:
@@ -36,65 +49,77 @@ def load_document(artifact: Artifact, raw: bytes | Problem) -> Document:
     return load_yaml(raw)
 
 
-def _check_all(policy: EffectivePolicy, chunk: list[tuple[Artifact, bytes]]) -> list[list[Finding]]:
+def _check_all(policy: EffectivePolicy, items: Sequence[tuple[Artifact, bytes | Problem]]) -> list[list[Finding]]:
     from packwarden.engine import check_document  # a run served from the cache never imports it
 
-    return [check_document(policy, artifact, load_document(artifact, raw)) for artifact, raw in chunk]
+    return [check_document(policy, artifact, load_document(artifact, raw)) for artifact, raw in items]
 
 
 def default_jobs() -> int:
     return max(1, min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 8))
 
 
-def _evaluate(policy: EffectivePolicy, work: list[tuple[Artifact, bytes]], jobs: int) -> list[list[Finding]]:
-    if not work:
-        return []
-    if jobs <= 1 or len(work) < PARALLEL_THRESHOLD or sys.platform == "win32" or not hasattr(os, "fork"):
-        return _check_all(policy, work)
-    # imported before forking, once, rather than in every child
-    import packwarden.engine
-    import packwarden.load.yaml  # noqa: F401
-    from packwarden import parallel
+def _check_share(policy: EffectivePolicy, source: FileSource, artifacts: Sequence[Artifact], use_cache: bool) -> Share:
+    """Read, look up and check one share of the artifacts (in this process or a forked one)."""
+    items = [(artifact, raw) for artifact in artifacts if (raw := source.read(artifact.path)) is not None]
+    keys: list[str | None] = [None] * len(items)  # read problems are never cached: they are cheap
+    cached: dict[str, list[Finding]] = {}
+    if use_cache:
+        from packwarden.cache.results import ResultCache, result_key
 
-    return parallel.map_forked(lambda chunk: _check_all(policy, chunk), parallel.split(work, jobs))
+        digest = policy.digest
+        for index, (artifact, raw) in enumerate(items):
+            if not isinstance(raw, Problem):
+                keys[index] = result_key(digest, artifact.path, artifact.kind, raw)
+        cache = ResultCache()
+        cached = cache.get_many([key for key in keys if key is not None])
+        cache.close()
+    findings: list[Finding] = []
+    todo: list[int] = []
+    for index, key in enumerate(keys):
+        if key is not None and key in cached:
+            findings.extend(cached[key])
+        else:
+            todo.append(index)
+    fresh: dict[str, list[Finding]] = {}
+    for index, result in zip(todo, _check_all(policy, [items[index] for index in todo]), strict=True):
+        findings.extend(result)
+        key = keys[index]
+        if key is not None and not any(f.rule == R.PACK_REGEX_TIMEOUT.id for f in result):
+            fresh[key] = result
+    return Share(findings, fresh, len(items), source.watched)
+
+
+def _forking(jobs: int, artifacts: int) -> bool:
+    return jobs > 1 and artifacts >= PARALLEL_THRESHOLD and sys.platform != "win32" and hasattr(os, "fork")
 
 
 def run_checks(
-    policy: EffectivePolicy,
-    items: Sequence[tuple[Artifact, bytes | Problem]],
-    cache: ResultCache | None = None,
-    jobs: int = 1,
-) -> list[Finding]:
-    """Findings for every (artifact, bytes or read problem), in no particular order."""
-    findings: list[Finding] = []
-    work: list[tuple[Artifact, bytes]] = []
-    for artifact, raw in items:
-        if isinstance(raw, Problem):
-            from packwarden.engine import check_document
-
-            findings.extend(check_document(policy, artifact, load_document(artifact, raw)))
-        else:
-            work.append((artifact, raw))
-    keys: list[str] = []
-    if cache is not None:
-        from packwarden.cache.results import result_key
-
-        digest = policy.digest
-        keys = [result_key(digest, artifact.path, artifact.kind, raw) for artifact, raw in work]
-        cached = cache.get_many(keys)
-        cache.close()  # never carry an open database into forked workers
-        todo = [index for index, key in enumerate(keys) if key not in cached]
-        for key in keys:
-            findings.extend(cached.get(key, ()))
+    policy: EffectivePolicy, source: FileSource, artifacts: Sequence[Artifact], *, use_cache: bool, jobs: int = 1
+) -> tuple[list[Finding], int]:
+    """Findings for every artifact, in no particular order, and how many of them exist."""
+    source.prefetch([artifact.path for artifact in artifacts])
+    if not _forking(jobs, len(artifacts)):
+        shares = [_check_share(policy, source, artifacts, use_cache)]
     else:
-        todo = list(range(len(work)))
-    results = _evaluate(policy, [work[index] for index in todo], jobs)
+        # imported before forking, once, rather than in every child
+        import packwarden.cache.results
+        import packwarden.engine
+        import packwarden.load.yaml  # noqa: F401
+        from packwarden import parallel
+
+        chunks = parallel.split(artifacts, jobs)
+        shares = parallel.map_forked(lambda chunk: [_check_share(policy, source, chunk, use_cache)], chunks)
+    findings: list[Finding] = []
     fresh: dict[str, list[Finding]] = {}
-    for index, result in zip(todo, results, strict=True):
-        findings.extend(result)
-        if cache is not None and not any(f.rule == R.PACK_REGEX_TIMEOUT.id for f in result):
-            fresh[keys[index]] = result
-    if cache is not None:
+    for share in shares:
+        findings.extend(share.findings)
+        fresh.update(share.fresh)
+        source.watched.update(share.watched)  # a child's reads are this run's reads too
+    if fresh:
+        from packwarden.cache.results import ResultCache
+
+        cache = ResultCache()
         cache.put_many(fresh)
         cache.close()
-    return findings
+    return findings, sum(share.files for share in shares)

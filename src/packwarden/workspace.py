@@ -169,6 +169,7 @@ class IndexFiles:
         self._entries: dict[str, git.IndexEntry] = {entry.path: entry for entry in listed}
         self._blobs: dict[str, bytes | int] = {}
         self._config_looked_up = False
+        self.watched: dict[str, FileStat | None] = {}  # stays empty: no run memo serves the index
 
     def all_paths(self) -> list[str]:
         return list(self._entries)

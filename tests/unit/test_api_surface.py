@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import ast
+import contextlib
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -12,9 +14,10 @@ from pathlib import Path
 import pytest
 
 import packwarden
+from packwarden.cache.results import FILE_NAME
 from packwarden.model.errors import GitError, PolicyError, PolicyNotFoundError, PolicyValidationError, UsageError
 from packwarden.model.finding import Finding, Severity
-from tests.support.gitrepo import make_repo
+from tests.support.gitrepo import git, make_repo
 
 GOOD = "name: data.transform\nversion: 1.0.0\nstatus: active\n"
 BAD = "name: Data Transform\nversion: '1.0'\nstatus: active\n"
@@ -198,6 +201,26 @@ def test_check_in_parallel_gives_the_same_findings(tmp_path: Path, monkeypatch: 
     assert parallel.files == serial.files == 210
     assert parallel.findings == serial.findings
     assert len(serial.findings) == 2 * 30
+
+
+def test_forked_workers_fill_and_use_the_result_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    files = {f"skills/s{i:03}/skill.yaml": BAD if i % 7 == 0 else GOOD for i in range(210)}
+    root = make_repo(tmp_path / "big", files)
+    (root / "skills/linked").mkdir()  # read problems, one in each share, are never cached
+    (root / "skills/linked/skill.yaml").symlink_to("../s000/skill.yaml")
+    (root / "skills/s200/agent.yaml").symlink_to("/etc/passwd")
+    git(root, "add", "skills")
+    monkeypatch.chdir(root)
+    serial = packwarden.check(use_cache=False, jobs=1)
+    filled = packwarden.check(paths=["skills"], jobs=2)  # explicit paths: no run memo, only results
+    database = Path(os.environ["PACKWARDEN_HOME"]) / "cache" / FILE_NAME
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        (rows,) = db.execute("SELECT count(*) FROM results").fetchone()
+    assert rows == 210  # every share's results, written once by this process
+    served = packwarden.check(paths=["skills"], jobs=2)
+    assert serial.findings == filled.findings == served.findings
+    problems = {(f.path, f.rule) for f in served.findings if f.rule.startswith("path.")}
+    assert problems == {("skills/linked/skill.yaml", "path.symlink"), ("skills/s200/agent.yaml", "path.outside-repo")}
 
 
 def test_check_with_an_unknown_pack_raises_not_found(repo: Path) -> None:

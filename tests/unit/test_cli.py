@@ -534,3 +534,22 @@ def test_use_color(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NO_COLOR")
     monkeypatch.setenv("TERM", "dumb")
     assert use_color("auto", _Stream(True)) is False
+
+
+def test_without_a_command_no_command_module_is_imported() -> None:
+    """``--version`` and the top-level help list commands from the table, not from their modules."""
+    script = (
+        "import sys\n"
+        "from packwarden.cli.main import COMMANDS, main\n"
+        "main(['--version'])\n"
+        "print(sorted(m for m, _ in COMMANDS.values() if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines() == [f"packwarden {packwarden.__version__}", "[]"]
+
+
+def test_the_top_level_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--help")
+    words = " ".join(out.split())  # summaries may wrap
+    assert code == 0
+    assert all(f"{name} {summary}" in words for name, (_, summary) in COMMANDS.items())

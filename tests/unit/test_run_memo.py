@@ -98,6 +98,47 @@ def test_a_folder_swapped_for_a_link_out_of_the_repository_is_seen(tmp_path: Pat
 
 
 @pytest.mark.usefixtures("trusting")
+@pytest.mark.parametrize("swapped", ["skills", "skills/a", "skills/a/deep"])
+def test_a_folder_swapped_at_any_depth_is_seen(tmp_path: Path, swapped: str) -> None:
+    """Moved out with everything in it and linked back: every file keeps its inode, so only the
+    folders' identities (or their parents' entries) can tell."""
+    repo = make_repo(tmp_path / "repo", {"skills/a/deep/skill.yaml": GOOD, "skills/b/skill.yaml": GOOD})
+    assert found(repo) == []
+    assert len(memos()) == 1
+    outside = tmp_path / "elsewhere"
+    (repo / swapped).rename(outside)
+    (repo / swapped).symlink_to(outside, target_is_directory=True)
+    expected = [("skills/a/deep/skill.yaml", "path.outside-repo")]
+    if swapped == "skills":
+        expected.append(("skills/b/skill.yaml", "path.outside-repo"))
+    assert found(repo) == expected
+
+
+@pytest.mark.usefixtures("trusting")
+def test_a_new_folder_beside_the_checked_ones_keeps_the_memo(tmp_path: Path) -> None:
+    """Its parent's times move, so the folders in it are compared one by one, and are unchanged."""
+    repo = make_repo(tmp_path / "repo", {"skills/a/skill.yaml": BAD, "skills/b/skill.yaml": GOOD})
+    first = check(cwd=repo, all_files=True)
+    (repo / "skills/c").mkdir()
+    database = forget_results()
+    assert check(cwd=repo, all_files=True).findings == first.findings
+    assert not database.exists()
+
+
+@pytest.mark.usefixtures("trusting")
+def test_files_read_by_forked_workers_are_watched_too(tmp_path: Path) -> None:
+    """Each worker reads its own share; the memo must hold every share's stats, not only this process's."""
+    files = {f"skills/s{i:03}/skill.yaml": GOOD for i in range(210)}
+    repo = make_repo(tmp_path / "repo", files)
+    first = check(cwd=repo, all_files=True, jobs=2)
+    assert (first.files, first.findings) == (210, ())
+    write_files(repo, {"skills/s209/skill.yaml": BAD})  # in the last share: a forked worker's
+    assert [(f.path, f.rule) for f in check(cwd=repo, all_files=True, jobs=2).findings] == [
+        ("skills/s209/skill.yaml", "skill.name-format")
+    ]
+
+
+@pytest.mark.usefixtures("trusting")
 def test_a_changed_policy_is_a_different_memo(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo", {"skills/a/skill.yaml": BAD})
     assert found(repo) == [("skills/a/skill.yaml", "skill.name-format")]

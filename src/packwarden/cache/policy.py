@@ -8,7 +8,6 @@ build it; an entry is used only while all of those files still have those digest
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 
@@ -59,6 +58,8 @@ def cached_policy(inputs: PolicyInputs) -> EffectivePolicy:
     dependencies: dict[str, str] = {}
     policy = build_policy(inputs, lambda file, raw: dependencies.__setitem__(file, hex_digest(raw)))
     data = {"dependencies": dependencies, "policy": policy.to_data()}
+    import contextlib  # here, not at the top: a cached policy never needs it (~1 ms)
+
     with contextlib.suppress(OSError):  # a read-only cache folder only costs speed
         write_atomic(path, json.dumps(data, separators=(",", ":")).encode("utf-8"))
     return policy

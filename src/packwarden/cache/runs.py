@@ -8,14 +8,19 @@ re-stats those paths; if every stat is unchanged, the findings are the memo's. A
 (content, size, times, inode, a folder swapped for a link, a file staged or removed) falls back
 to the full run.
 
-Stats are only trusted when older than RACY_NANOSECONDS at the time the memo is written: a file
-changed again within the same timestamp tick would otherwise look unchanged, so a run that saw
-such a fresh file writes no memo (git treats "racily clean" entries the same way).
+Stats are only trusted when older than RACY_NANOSECONDS before the run began: a file changed
+again within the same timestamp tick would otherwise look unchanged, so a run that saw such a
+fresh file writes no memo (git treats "racily clean" entries the same way).
+
+Folders are compared by identity (type, inode, device), not times: an editor's swap file changes
+a folder's times without changing a file in it. Identity takes one ``lstat`` per folder, as many
+as there are files when each manifest has a folder of its own, so a folder whose own full stat is
+unchanged (and was trusted) vouches for the identity of the folders in it: replacing one of them
+(by a link, or by another folder) is a change to the parent's entries, which moves its times.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import stat
@@ -43,6 +48,7 @@ class RunMemo:
         """``watched``: filled by the run with the stat of every path it reads; ``store`` records it."""
         self.root = root
         self.watched = watched
+        self.horizon = time.time_ns() - RACY_NANOSECONDS  # before the run reads anything
         key = hasher()
         key.update("\0".join((str(FORMAT), VERSION, root, policy_digest, request)).encode("utf-8", "surrogateescape"))
         self.folder = os.path.join(cache_dir(), "runs")
@@ -60,21 +66,29 @@ class RunMemo:
             return None  # missing, changed, stale or corrupt: the full run decides
 
     def _unchanged(self, entry: dict[str, Any]) -> bool:
-        """Raises OSError when a watched path is gone. Folders are compared by identity only
-        (type, inode, device): their times change whenever an editor drops a swap file in them."""
+        """Raises OSError when a watched path is gone. ``folders`` lists parents before children;
+        each holds its full stat when trusted to vouch for the folders in it, else its identity."""
         root = self.root
         if any(os.path.lexists(f"{root}/{path}") for path in entry["absent"]):
             return False
-        for path, recorded in entry["folders"].items():
-            if list(file_stat(os.lstat(f"{root}/{path}"))[:3]) != recorded:
+        folders: dict[str, list[int]] = entry["folders"]
+        parents = {path.rpartition("/")[0] for path in folders}
+        listed: set[str] = set()  # folders whose entries have not changed since that run
+        for path, recorded in folders.items():
+            if path not in parents and path.rpartition("/")[0] in listed:
+                continue  # its identity is vouched for by its parent's unchanged entries
+            now = list(file_stat(os.lstat(f"{root}/{path}")))
+            if now == recorded:
+                listed.add(path)
+            elif now[:3] != recorded[:3]:
                 return False
         return all(list(file_stat(os.lstat(f"{root}/{path}"))) == recorded for path, recorded in entry["files"].items())
 
     def store(self, findings: list[Finding], files: int) -> bool:
         """Write the memo, unless a watched path is unknown or too fresh to trust; whether it was."""
-        horizon = time.time_ns() - RACY_NANOSECONDS
+        horizon = self.horizon
         regular: dict[str, FileStat] = {}
-        folders: dict[str, tuple[int, ...]] = {}
+        folders: list[tuple[str, tuple[int, ...]]] = []
         absent: list[str] = []
         for path, found in self.watched.items():
             if found is None:
@@ -82,14 +96,14 @@ class RunMemo:
             elif found == UNKNOWN_STAT:
                 return False
             elif stat.S_ISDIR(found[0]):
-                folders[path] = found[:3]
+                folders.append((path, found if max(found[4], found[5]) < horizon else found[:3]))
             elif max(found[4], found[5]) >= horizon:
                 return False
             else:
                 regular[path] = found
         entry = {
             "files": regular,
-            "folders": folders,
+            "folders": dict(sorted(folders, key=lambda item: item[0].count("/"))),
             "absent": absent,
             "findings": [finding.to_dict() for finding in findings],
             "count": files,
@@ -103,8 +117,10 @@ class RunMemo:
 
     def _prune(self) -> None:
         """Keep the MAX_MEMOS most recently written memos."""
+        import contextlib  # here, not at the top: a run answered by its memo never needs it (~1 ms)
+
         with os.scandir(self.folder) as listing:
             entries = sorted((entry.stat().st_mtime_ns, entry.path) for entry in listing if entry.is_file())
         for _, path in entries[:-MAX_MEMOS]:
-            with contextlib.suppress(OSError):
+            with contextlib.suppress(OSError):  # gone already: another run pruned it
                 os.unlink(path)

@@ -26,14 +26,15 @@ NEEDS_FIELD = True
 
 def same(value: object, candidates: list[object]) -> bool:
     """Membership where True is not 1 and 1 is not "1"."""
-    return any(type(value) is type(c) and value == c for c in candidates)
+    kind = type(value)
+    return any(type(c) is kind and value == c for c in candidates)
 
 
 def check(rule: Rule, target: Target) -> Iterator[Hit]:
     allowed = list(rule.params[KEY])  # type: ignore[call-overload]
     if target.resolution is None:
         return
-    shown = ", ".join(show(value) for value in allowed)
     for located in items(target.resolution.found):
         if not same(located.value, allowed):
+            shown = ", ".join(show(value) for value in allowed)  # only for a hit: most values pass
             yield hit_at(located, f"'{located.path}' {show(located.value)} is not one of: {shown}")

@@ -35,9 +35,11 @@ def _command(name: str) -> Command:
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The whole parser, or (``only``) the parser of one command and nothing else.
+    """The parser of one command (``only``), or of every command's name and summary alone.
 
-    Each command costs an import and a sub-parser; the hook runs one command, so it pays for one.
+    Each command costs a sub-parser and an import of its module; a run uses one command, so it
+    pays for one. Without a command (``--version``, ``--help``, a mistyped name) no command
+    module is imported.
     """
     from packwarden import __version__
 
@@ -49,7 +51,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     for name, (_, summary) in COMMANDS.items():
         if only is None or name == only:
             sub = commands.add_parser(name, help=summary, description=summary, formatter_class=help_formatter)
-            _command(name).add_arguments(sub)
+            if name == only:
+                _command(name).add_arguments(sub)
     return parser
 
 

@@ -37,6 +37,7 @@ _INT_BASE = re.compile(r"0(o[0-7]+|x[0-9a-fA-F]+)\Z")
 _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
 _SPECIAL_FLOAT = re.compile(r"([-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))\Z")
 _MAYBE_NOT_STRING = frozenset("-+.0123456789~nNtTfF")
+_MAYBE_NUMBER = frozenset("-+.0123456789")
 
 
 class _Stop(Exception):
@@ -50,12 +51,12 @@ def _mark(event: Any) -> Mark:
 
 def _plain(value: str, mark: Mark) -> Any:
     """Resolve an untagged plain scalar by the YAML 1.2 core schema."""
-    if value and value[0] not in _MAYBE_NOT_STRING:
-        return value
     if value in _NULL:
         return None
     if value in _BOOL:
         return _BOOL[value]
+    if value[0] not in _MAYBE_NUMBER:  # "name", "true-ish": words are strings
+        return value
     if _INT.match(value):
         digits = len(value.lstrip("+-"))
         if digits > MAX_INT_DIGITS:
@@ -151,10 +152,16 @@ class _Builder:
                 else:
                     value = _plain(text, mark)
                 top = stack[-1] if stack else None
-                if top is None or isinstance(top, PosList) or keys[-1] is None:
+                if top is None or isinstance(top, PosList):
                     self.add(value, mark, False)
                     continue
-                key, key_mark = keys[-1]  # a value for its key: the commonest event of all
+                pending = keys[-1]
+                if pending is None:  # a key
+                    if value in top:
+                        self.add(value, mark, False)  # reports the duplicate
+                    keys[-1] = (value, mark)
+                    continue
+                key, key_mark = pending  # a value for its key: the commonest event of all
                 top[key] = value
                 top.marks[key] = mark
                 top.key_marks[key] = key_mark

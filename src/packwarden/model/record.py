@@ -3,7 +3,8 @@
 ``typing`` costs ~3 ms to import, a tenth of the hook's budget. At run time a record class is
 made by ``collections.namedtuple`` (already imported by the standard library at start-up)
 from the class body's annotations and defaults, as ``typing.NamedTuple`` would make it;
-methods, properties and the docstring are kept.
+methods, properties and the docstring are kept. Records pickle (forked workers send them back),
+read-only mappings (``MappingProxyType``) included.
 """
 
 from __future__ import annotations
@@ -15,6 +16,17 @@ if TYPE_CHECKING:
     from typing import NamedTuple as Record
 else:
     from collections import namedtuple
+    from types import MappingProxyType
+
+    def _rebuild(record, values, proxied):
+        return record._make(MappingProxyType(v) if i in proxied else v for i, v in enumerate(values))
+
+    def _reduce(self):
+        """A MappingProxyType cannot be pickled; it travels as a dict and is wrapped again."""
+        proxied = tuple(i for i, value in enumerate(self) if type(value) is MappingProxyType)
+        if not proxied:
+            return (type(self), tuple(self))
+        return (_rebuild, (type(self), tuple(dict(v) if i in proxied else v for i, v in enumerate(self)), proxied))
 
     _INTERNALS = frozenset({"__annotations__", "__module__", "__qualname__", "__dict__", "__weakref__"})
 
@@ -28,6 +40,7 @@ else:
                 raise TypeError(f"{name}: a field without a default follows one with a default")
             record = namedtuple(name, fields, defaults=defaults, module=namespace["__module__"])
             record.__qualname__ = namespace["__qualname__"]
+            record.__reduce__ = _reduce
             for key, value in namespace.items():
                 if key not in _INTERNALS and key not in fields:
                     setattr(record, key, value)
