@@ -33,6 +33,7 @@ class Share(Record):
 
     findings: list[Finding]
     fresh: dict[str, list[Finding]]  # results to store, by result-cache key
+    stale: list[str]  # cached results used now whose last use is old (the cache keeps recent ones)
     files: int  # the artifacts that exist
     watched: dict[str, FileStat | None]  # the stats its reads took, for the run memo
 
@@ -64,6 +65,7 @@ def _check_share(policy: EffectivePolicy, source: FileSource, artifacts: Sequenc
     items = [(artifact, raw) for artifact in artifacts if (raw := source.read(artifact.path)) is not None]
     keys: list[str | None] = [None] * len(items)  # read problems are never cached: they are cheap
     cached: dict[str, list[Finding]] = {}
+    stale: list[str] = []
     if use_cache:
         from packwarden.cache.results import ResultCache, result_key
 
@@ -73,6 +75,7 @@ def _check_share(policy: EffectivePolicy, source: FileSource, artifacts: Sequenc
                 keys[index] = result_key(digest, artifact.path, artifact.kind, raw)
         cache = ResultCache()
         cached = cache.get_many([key for key in keys if key is not None])
+        stale = cache.stale
         cache.close()
     findings: list[Finding] = []
     todo: list[int] = []
@@ -87,7 +90,7 @@ def _check_share(policy: EffectivePolicy, source: FileSource, artifacts: Sequenc
         key = keys[index]
         if key is not None and not any(f.rule == R.PACK_REGEX_TIMEOUT.id for f in result):
             fresh[key] = result
-    return Share(findings, fresh, len(items), source.watched)
+    return Share(findings, fresh, stale, len(items), source.watched)
 
 
 def _forking(jobs: int, artifacts: int) -> bool:
@@ -112,14 +115,16 @@ def run_checks(
         shares = parallel.map_forked(lambda chunk: [_check_share(policy, source, chunk, use_cache)], chunks)
     findings: list[Finding] = []
     fresh: dict[str, list[Finding]] = {}
+    stale: list[str] = []
     for share in shares:
         findings.extend(share.findings)
         fresh.update(share.fresh)
+        stale.extend(share.stale)
         source.watched.update(share.watched)  # a child's reads are this run's reads too
-    if fresh:
+    if fresh or stale:
         from packwarden.cache.results import ResultCache
 
         cache = ResultCache()
-        cache.put_many(fresh)
+        cache.put_many(fresh, stale)
         cache.close()
     return findings, sum(share.files for share in shares)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -11,7 +14,8 @@ import pytest
 from packwarden.api import check
 from packwarden.cache import policy as policy_cache
 from packwarden.cache import results as results_cache
-from packwarden.cache.results import ResultCache, result_key
+from packwarden.cache.location import cache_dir
+from packwarden.cache.results import FILE_NAME, TOUCH_AFTER_SECONDS, ResultCache, result_key
 from packwarden.model.finding import Finding, Severity
 from packwarden.packs.inputs import PolicyInputs
 from tests.support.gitrepo import make_repo, write_files
@@ -72,3 +76,35 @@ def test_the_result_cache_is_bounded(tmp_path: Path) -> None:
     cache.close()
     assert len(kept) == 5
     assert all(key.startswith("key-3-") for key in sorted(kept)[-3:])
+
+
+def test_the_least_recently_used_entries_go_first(tmp_path: Path) -> None:
+    """An entry inserted long ago but still hit outlives newer entries that nobody uses."""
+    cache = ResultCache(tmp_path, max_entries=3)
+    finding = Finding("r", Severity.ERROR, "m", "p")
+    cache.put_many({"popular": [finding]})
+    database = tmp_path / FILE_NAME
+    with contextlib.closing(sqlite3.connect(database)) as db, db:
+        db.execute("UPDATE results SET used = used - ?", (2 * TOUCH_AFTER_SECONDS,))
+    cache.put_many({"new-1": []})
+    assert cache.get_many(["popular", "unknown"]) == {"popular": [finding]}
+    assert cache.stale == ["popular"]
+    cache.put_many({"new-2": []}, cache.stale)
+    cache.get_many(["popular"])
+    assert cache.stale == []  # its use was recorded
+    cache.put_many({"new-3": []})
+    kept = cache.get_many(["popular", "new-1", "new-2", "new-3"])
+    cache.close()
+    assert sorted(kept) == ["new-2", "new-3", "popular"]  # new-1 was used least recently
+
+
+def test_a_run_that_only_hits_records_old_uses(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", {"skills/a/skill.yaml": BAD})
+    check(["skills/a/skill.yaml"], cwd=repo)
+    database = Path(cache_dir()) / FILE_NAME
+    with contextlib.closing(sqlite3.connect(database)) as db, db:
+        db.execute("UPDATE results SET used = 1")
+    check(["skills/a/skill.yaml"], cwd=repo)
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        (used,) = db.execute("SELECT used FROM results").fetchone()
+    assert used > time.time() - TOUCH_AFTER_SECONDS

@@ -172,6 +172,27 @@ def test_core_tags_are_accepted() -> None:
     assert document.data == {"a": {"b": 1}, "c": [True, None]}
 
 
+def test_a_float_tag_makes_a_float() -> None:
+    data = load_yaml_text("a: !!float 1\nb: !!float -2.5\nc: !!int 0x10\n").data
+    assert data == {"a": 1.0, "b": -2.5, "c": 16}
+    assert type(data["a"]) is float
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a: !!int abc\n", "'abc' is not a valid !!int"),
+        ("a: !!int 1.5\n", "'1.5' is not a valid !!int"),
+        ("a: !!int true\n", "'true' is not a valid !!int"),
+        ("a: !!float x\n", "'x' is not a valid !!float"),
+        ("a: !!bool yes\n", "'yes' is not a valid !!bool"),
+        ("a: !!null none\n", "'none' is not a valid !!null"),
+    ],
+)
+def test_a_value_that_does_not_fit_its_tag_is_refused(text: str, message: str) -> None:
+    assert only_problem(load_yaml_text(text)) == ("parse.yaml-tag", 1, 4, message)
+
+
 # --- keys ---------------------------------------------------------------------------------------------
 
 
@@ -184,11 +205,36 @@ def test_core_tags_are_accepted() -> None:
         ("'a': 1\na: 2\n", 2, 1, "duplicate key 'a' (first at line 1)"),
         ("? a\n? a\n", 2, 3, "duplicate key 'a' (first at line 1)"),
         ("1: a\n0x1: b\n", 2, 1, "duplicate key 1 (first at line 1)"),
+        ("true: a\nTrue: b\n", 2, 1, "duplicate key true (first at line 1)"),
+        ("1: a\ntrue: b\n", 2, 1, "key true is the same key as 1 at line 1 once loaded; quote the keys"),
+        ("0: a\nfalse: b\n", 2, 1, "key false is the same key as 0 at line 1 once loaded; quote the keys"),
+        ("1.0: a\n1: b\n", 2, 1, "key 1 is the same key as 1.0 at line 1 once loaded; quote the keys"),
     ],
 )
 def test_duplicate_keys_are_refused(text: str, line: int, column: int, message: str) -> None:
     document = load_yaml_text(text)
     assert only_problem(document) == ("parse.duplicate-key", line, column, message)
+
+
+@pytest.mark.parametrize(
+    ("text", "column"), [("~: a\n", 1), ("null: a\n", 1), ("b: 1\n? \n: a\n", 2), ("? ~\n: a\n", 3)]
+)
+def test_null_keys_are_refused(text: str, column: int) -> None:
+    rule, _, found_column, message = only_problem(load_yaml_text(text))
+    assert (rule, found_column, message) == (
+        "parse.key-type",
+        column,
+        "a mapping key cannot be null (quote it if the word is meant)",
+    )
+
+
+def test_quoted_keys_that_look_alike_are_different_keys() -> None:
+    assert load_yaml_text("'1': a\n'true': b\nnull_ok: c\n'null': d\n").data == {
+        "1": "a",
+        "true": "b",
+        "null_ok": "c",
+        "null": "d",
+    }
 
 
 def test_same_key_in_different_mappings_is_fine() -> None:

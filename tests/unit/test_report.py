@@ -428,11 +428,22 @@ def test_the_default_pack_page_documents_every_rule() -> None:
 def test_a_pack_page_names_what_it_extends_and_skips_missing_docs() -> None:
     page = pack_page("t@1", "A pack.", ["default@1.0", "x@2"], [make_rule(doc=RuleDoc(summary="Sum."))])
     assert "Extends [`default@1.0`](default@1.0.md), [`x@2`](x@2.md); its rules apply too." in page
-    assert "This pack defines 1 rules." in page
+    assert "This pack defines 1 rule." in page
+    assert "It changes the severity" not in page
+    assert "Mode `" not in page
     assert "Sum." in page
     assert "**Why it matters.**" not in page
     assert "**Bad**" not in page
     assert "**Fix.**" not in page
+
+
+def test_a_pack_page_lists_the_severities_it_changes() -> None:
+    page = all_pages()["startup-fast@1.0.md"]
+    assert "It changes the severity of these rules (defined by what it extends, or built in):" in page
+    assert "| `skill.status-required` | `warning` |\n" in page
+    assert page.count("| `warning` |") == 6
+    assert "Mode `warn`: findings are shown, and only `block` findings stop a commit." in page
+    assert "Mode `block` (strict)" in all_pages()["team-standard@1.0.md"]
 
 
 def test_the_checks_page_lists_each_check_module_once() -> None:

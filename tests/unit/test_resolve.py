@@ -79,6 +79,16 @@ def test_an_unknown_builtin_pack_is_not_found(tmp_path: Path) -> None:
         build(tmp_path, pack="nosuch@9")
 
 
+@pytest.mark.parametrize(
+    ("named", "message"),
+    [("unknown@1.0", "no built-in pack 'unknown@1.0'"), ("packs/gone.yaml", "cannot read pack file packs/gone.yaml")],
+)
+def test_a_missing_pack_named_by_the_config_is_reported_at_its_line(tmp_path: Path, named: str, message: str) -> None:
+    with pytest.raises(PolicyNotFoundError) as info:
+        build(tmp_path, config=f"mode: warn\npack: {named}\n")
+    assert str(info.value).startswith(f".packwarden/policy.yml:2:7: {message}")
+
+
 def test_builtin_refs_and_resolution() -> None:
     assert "default@1.0" in builtin.builtin_refs()
     assert builtin.resolve_ref("default@1.0") == "default@1.0"

@@ -1,10 +1,12 @@
 """Per-file results, keyed by what decides them: content, path, kind, policy, version.
 
 One SQLite file in the user's cache folder: safe when pre-commit runs several hook processes
-at once (SQLite's locks, with a busy timeout), bounded in size (the oldest entries go first),
-and discarded whole when it turns out corrupt. It keeps SQLite's rollback journal rather than
-WAL: a run whose results are all cached then only reads the one file, where WAL would create,
-size and delete two more on every run.
+at once (SQLite's locks, with a busy timeout), bounded in size (the least recently used entries
+go first), and discarded whole when it turns out corrupt. A hit does not write: an entry's use
+is recorded again only when it is more than TOUCH_AFTER_SECONDS old, in the run's one write.
+
+It keeps SQLite's rollback journal rather than WAL: a run whose results are all cached then
+only reads the one file, where WAL would create, size and delete two more on every run.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from packwarden.model.finding import Finding
 from packwarden.model.version import VERSION
 
 MAX_ENTRIES = 200_000
+TOUCH_AFTER_SECONDS = 86_400
 FILE_NAME = "results-v2.sqlite3"  # v1 was in WAL mode, which sticks to a database file
 _SCHEMA = "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, findings TEXT NOT NULL, used REAL NOT NULL)"
 
@@ -40,6 +43,7 @@ class ResultCache:
         self.path = os.path.join(directory or cache_dir(), FILE_NAME)
         self.max_entries = max_entries
         self._db: sqlite3.Connection | None = None
+        self.stale: list[str] = []  # keys the last get_many found whose last use is old (see put_many)
 
     def _connect(self) -> sqlite3.Connection | None:
         if self._db is not None:
@@ -69,20 +73,25 @@ class ResultCache:
         if db is None or not keys:
             return {}
         found: dict[str, list[Finding]] = {}
+        old = time.time() - TOUCH_AFTER_SECONDS
+        self.stale = []
         try:
             for start in range(0, len(keys), 500):
                 chunk = keys[start : start + 500]
                 marks = ",".join("?" * len(chunk))
-                rows = db.execute(f"SELECT key, findings FROM results WHERE key IN ({marks})", chunk)
-                for key, text in rows:
+                rows = db.execute(f"SELECT key, findings, used FROM results WHERE key IN ({marks})", chunk)
+                for key, text, used in rows:
                     found[key] = [Finding.from_dict(item) for item in json.loads(text)] if text != "[]" else []
+                    if used < old:
+                        self.stale.append(key)
         except (sqlite3.DatabaseError, ValueError, KeyError, TypeError):
             self._discard()
             return {}
         return found
 
-    def put_many(self, items: Mapping[str, Sequence[Finding]]) -> None:
-        db = self._connect() if items else None
+    def put_many(self, items: Mapping[str, Sequence[Finding]], touched: Sequence[str] = ()) -> None:
+        """Store ``items`` and record that the ``touched`` keys (stale hits) were used now."""
+        db = self._connect() if items or touched else None
         if db is None:
             return
         now = time.time()
@@ -91,6 +100,7 @@ class ResultCache:
             db.execute("BEGIN IMMEDIATE")  # one transaction, one journal cycle, for the whole run
             try:
                 db.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?)", rows)
+                db.executemany("UPDATE results SET used = ? WHERE key = ?", [(now, key) for key in touched])
                 self._prune(db)
             except BaseException:
                 db.execute("ROLLBACK")

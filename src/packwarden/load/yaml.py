@@ -29,6 +29,7 @@ _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _CORE = "tag:yaml.org,2002:"
 _STRING_TAGS = {"!", _CORE + "str"}
 _PLAIN_TAGS = {_CORE + "int", _CORE + "float", _CORE + "bool", _CORE + "null"}
+_TAG_TYPES = {"int": "int", "float": "float", "bool": "bool", "null": "NoneType"}
 _COLLECTION_TAGS = {_CORE + "map", _CORE + "seq"}
 _NULL = {"", "~", "null", "Null", "NULL"}
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
@@ -84,8 +85,26 @@ def _scalar(event: Any) -> Any:
     if tag in _STRING_TAGS:
         return event.value
     if tag in _PLAIN_TAGS:
-        return _plain(event.value, mark)
+        return _tagged(tag, event.value, mark)
     raise _Stop(Problem(R.PARSE_TAG, f"tag {tag!r} is not allowed", *mark))
+
+
+def _tagged(tag: str, text: str, mark: Mark) -> Any:
+    """A scalar with a core tag (``!!int 1``): resolved by the schema, and it must fit the tag."""
+    value = _plain(text, mark)
+    name = tag.removeprefix(_CORE)
+    if name == "float" and type(value) is int:
+        return float(value)
+    if type(value).__name__ != _TAG_TYPES[name]:
+        raise _Stop(Problem(R.PARSE_TAG, f"{text!r} is not a valid !!{name}", *mark))
+    return value
+
+
+def _key_text(key: Any) -> str:
+    """A key as YAML writes it: ``true``, ``1``, ``'a'``."""
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    return repr(key)
 
 
 def _check_node(event: Any, depth: int) -> None:
@@ -119,9 +138,19 @@ class _Builder:
         if pending is None:
             if is_collection:
                 raise _Stop(Problem(R.PARSE_KEY, "a mapping key must be a scalar", *mark))
+            if value is None:
+                message = "a mapping key cannot be null (quote it if the word is meant)"
+                raise _Stop(Problem(R.PARSE_KEY, message, *mark))
             if value in top:
                 first = top.key_marks[value]
-                message = f"duplicate key {value!r} (first at line {first[0]})"
+                earlier = next(key for key in top if key == value)
+                if type(earlier) is type(value):
+                    message = f"duplicate key {_key_text(value)} (first at line {first[0]})"
+                else:  # 1, 1.0 and true are different YAML keys but one key once loaded
+                    message = (
+                        f"key {_key_text(value)} is the same key as {_key_text(earlier)} at line {first[0]}"
+                        " once loaded; quote the keys"
+                    )
                 raise _Stop(Problem(R.PARSE_DUPLICATE_KEY, message, *mark))
             self.keys[-1] = (value, mark)
             return
@@ -157,8 +186,8 @@ class _Builder:
                     continue
                 pending = keys[-1]
                 if pending is None:  # a key
-                    if value in top:
-                        self.add(value, mark, False)  # reports the duplicate
+                    if value is None or value in top:
+                        self.add(value, mark, False)  # reports the null or duplicate key
                     keys[-1] = (value, mark)
                     continue
                 key, key_mark = pending  # a value for its key: the commonest event of all

@@ -177,7 +177,11 @@ def build_policy(inputs: PolicyInputs, record: Recorder = _ignore) -> EffectiveP
     if inputs.pack is not None:
         chain = load_chain(inputs.pack, Path(inputs.cwd), record=record)
     elif spec is not None and spec.pack is not None:
-        chain = load_chain(spec.pack, Path(inputs.root), record=record)
+        try:
+            chain = load_chain(spec.pack, Path(inputs.root), record=record)
+        except PolicyNotFoundError as exc:  # point at the config line that named it
+            line, column = locate(data, ("pack",))
+            raise PolicyNotFoundError(f"{CONFIG_PATH}:{line}:{column}: {exc}") from exc
     else:
         chain = load_chain(DEFAULT_PACK, Path(inputs.root), record=record)
     fold = _Fold()

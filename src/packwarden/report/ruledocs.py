@@ -7,6 +7,8 @@ when the committed pages differ from what this produces.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from packwarden.checks import CHECKS
 from packwarden.model import builtin_rules as R
 from packwarden.model.rule import Rule, RuleDoc
@@ -32,11 +34,33 @@ def _entry(rule_id: str, facts: str, doc: RuleDoc, fix: str = "") -> str:
     return "\n".join(part for part in parts if part)
 
 
-def pack_page(ref: str, description: str, extends: list[str], rules: list[Rule]) -> str:
+_MODES = {
+    "warn": "Mode `warn`: findings are shown, and only `block` findings stop a commit.",
+    "block": "Mode `block` (strict): `error` and `block` findings stop a commit.",
+}
+
+
+def pack_page(
+    ref: str,
+    description: str,
+    extends: list[str],
+    rules: list[Rule],
+    severities: Mapping[str, str] | None = None,
+    mode: str | None = None,
+) -> str:
+    """A pack's page: what it extends, its mode, the severities it changes, each rule it defines."""
     lines = [HEADER, f"# Pack `{ref}`\n", f"{description}\n"]
     if extends:
         lines.append("Extends " + ", ".join(f"[`{p}`]({p}.md)" for p in extends) + "; its rules apply too.\n")
-    lines.append(f"Run `packwarden explain RULE` for any rule below. This pack defines {len(rules)} rules.\n")
+    if mode is not None:
+        lines.append(_MODES[mode] + "\n")
+    if severities:
+        lines.append("It changes the severity of these rules (defined by what it extends, or built in):\n")
+        lines.append(
+            "| rule | severity here |\n|---|---|\n" + "".join(f"| `{r}` | `{s}` |\n" for r, s in severities.items())
+        )
+    noun = "rule" if len(rules) == 1 else "rules"
+    lines.append(f"Run `packwarden explain RULE` for any rule below. This pack defines {len(rules)} {noun}.\n")
     for rule in rules:
         facts = (
             f"Severity `{rule.severity.value}` · applies to {', '.join(rule.applies_to) or 'every kind'}"
@@ -79,5 +103,10 @@ def all_pages() -> dict[str, str]:
     for ref in builtin.builtin_refs():
         _, raw = builtin.read_builtin(ref)
         pack = read_pack(raw, ref)
-        pages[f"{ref}.md"] = pack_page(ref, pack.spec.meta.description, pack.spec.extends, list(pack.rules))
+        own = {rule.id for rule in pack.rules}  # a pack's own rules show their severity in their entry
+        enforcement = pack.spec.enforcement
+        mode = enforcement.mode if "mode" in enforcement.model_fields_set else None
+        changed = {rule: severity for rule, severity in enforcement.severities.items() if rule not in own}
+        spec = pack.spec
+        pages[f"{ref}.md"] = pack_page(ref, spec.meta.description, spec.extends, list(pack.rules), changed, mode)
     return pages
