@@ -108,3 +108,15 @@ def test_a_run_that_only_hits_records_old_uses(tmp_path: Path) -> None:
     with contextlib.closing(sqlite3.connect(database)) as db:
         (used,) = db.execute("SELECT used FROM results").fetchone()
     assert used > time.time() - TOUCH_AFTER_SECONDS
+
+
+def test_the_size_estimate_never_skips_a_needed_prune(tmp_path: Path) -> None:
+    """Counting waits for the file to be large enough to be over the bound; real entries (a
+    64-character key, stored twice) are never smaller than the estimate assumes."""
+    cache = ResultCache(tmp_path, max_entries=1_000)
+    keys = [result_key("p", f"skills/{i}/skill.yaml", "skill", b"x") for i in range(1_001)]
+    cache.put_many({key: [] for key in keys[:1_000]})
+    cache.put_many({keys[1_000]: []})
+    kept = cache.get_many(keys)
+    cache.close()
+    assert len(kept) == 1_000
