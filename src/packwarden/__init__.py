@@ -9,8 +9,6 @@ The API returns data and raises typed errors; importing it has no side effects::
 
 from __future__ import annotations
 
-from packwarden.model.errors import PolicyError, PolicyNotFoundError, PolicyValidationError
-from packwarden.model.finding import Finding, Severity
 from packwarden.model.version import VERSION
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (~3 ms)
@@ -18,9 +16,25 @@ if TYPE_CHECKING:
     from typing import Any
 
     from packwarden.api import CheckResult, check, resolve
+    from packwarden.model.errors import PolicyError, PolicyNotFoundError, PolicyValidationError
+    from packwarden.model.finding import Finding, Severity
     from packwarden.model.policy import EffectivePolicy
 
 __version__ = VERSION
+
+# Every public name, and the module it lives in: loaded on first use (PEP 562), so that
+# `import packwarden` costs next to nothing and a small entry point can import one module of it.
+_EXPORTS = {
+    "CheckResult": "packwarden.api",
+    "check": "packwarden.api",
+    "resolve": "packwarden.api",
+    "EffectivePolicy": "packwarden.model.policy",
+    "Finding": "packwarden.model.finding",
+    "Severity": "packwarden.model.finding",
+    "PolicyError": "packwarden.model.errors",
+    "PolicyNotFoundError": "packwarden.model.errors",
+    "PolicyValidationError": "packwarden.model.errors",
+}
 __all__ = [
     "CheckResult",
     "EffectivePolicy",
@@ -35,13 +49,13 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # check/resolve pull in the engine; load them on first use so `import packwarden` stays cheap.
-    if name in ("check", "resolve", "CheckResult"):
-        from packwarden import api
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'packwarden' has no attribute {name!r}")
+    from importlib import import_module
 
-        return getattr(api, name)
-    if name == "EffectivePolicy":
-        from packwarden.model.policy import EffectivePolicy
+    return getattr(import_module(module), name)
 
-        return EffectivePolicy
-    raise AttributeError(f"module 'packwarden' has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
