@@ -51,7 +51,9 @@ def load_document(artifact: Artifact, raw: bytes | Problem) -> Document:
 
 
 def _check_all(policy: EffectivePolicy, items: Sequence[tuple[Artifact, bytes | Problem]]) -> list[list[Finding]]:
-    from packwarden.engine import check_document  # a run served from the cache never imports it
+    if not items:
+        return []  # a run served from the cache never imports the engine
+    from packwarden.engine import check_document
 
     return [check_document(policy, artifact, load_document(artifact, raw)) for artifact, raw in items]
 
@@ -105,10 +107,9 @@ def run_checks(
     if not _forking(jobs, len(artifacts)):
         shares = [_check_share(policy, source, artifacts, use_cache)]
     else:
-        # imported before forking, once, rather than in every child
-        import packwarden.cache.results
-        import packwarden.engine
-        import packwarden.load.yaml  # noqa: F401
+        # Nothing is imported for the workers before forking: one whose share is all in the
+        # result cache needs neither the engine nor the YAML reader, and when both processes
+        # need them they import them at the same time.
         from packwarden import parallel
 
         chunks = parallel.split(artifacts, jobs)

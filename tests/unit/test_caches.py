@@ -120,3 +120,23 @@ def test_the_size_estimate_never_skips_a_needed_prune(tmp_path: Path) -> None:
     kept = cache.get_many(keys)
     cache.close()
     assert len(kept) == 1_000
+
+
+@pytest.mark.parametrize("count", [2, 210])  # 210: forked workers, each with its own share
+def test_a_run_served_from_the_cache_imports_neither_the_engine_nor_the_yaml_reader(tmp_path: Path, count: int) -> None:
+    files = {f"skills/s{i:03}/skill.yaml": BAD if i == 0 else GOOD for i in range(count)}
+    repo = make_repo(tmp_path / "repo", files)
+    script = (
+        "import sys\n"
+        "from packwarden.api import check\n"
+        "result = check(['skills'], jobs=2)\n"  # explicit paths: no run memo, only the result cache
+        "print(len(result.findings), sorted(m for m in ('packwarden.engine', 'packwarden.load.yaml', 'yaml')"
+        " if m in sys.modules))\n"
+    )
+
+    def run() -> str:
+        done = subprocess.run([sys.executable, "-c", script], cwd=repo, capture_output=True, text=True, check=True)
+        return done.stdout.strip()
+
+    assert run() == "1 ['packwarden.engine', 'packwarden.load.yaml', 'yaml']"
+    assert run() == "1 []"
