@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from packwarden.artifacts.kinds import Artifact
-from packwarden.checks import kinds_for
+from packwarden.checks import CheckKind, kinds_for
 from packwarden.checks.fieldpath import Resolution, resolve
 from packwarden.checks.target import Hit, Target, show
 from packwarden.load.document import Document, PosDict
@@ -87,6 +87,21 @@ _BUILTIN_FIX = {
 }
 
 
+Plan = tuple[tuple[Rule, tuple[CheckKind, ...]], ...]
+_PLANS: dict[str, tuple[tuple[Rule, ...], Plan]] = {}
+
+
+def _plan(rules: tuple[Rule, ...], kind: str) -> Plan:
+    """The rules that apply to one artifact kind, with their check kinds: worked out once per
+    rule set and kind, not once per file (the last rule set seen is kept, by identity)."""
+    known = _PLANS.get(kind)
+    if known is not None and known[0] is rules:
+        return known[1]
+    plan = tuple((rule, kinds_for(rule.params)) for rule in rules if rule.applies(kind))
+    _PLANS[kind] = (rules, plan)
+    return plan
+
+
 def check_document(
     policy: EffectivePolicy, artifact: Artifact, document: Document, rules: Iterable[Rule] | None = None
 ) -> list[Finding]:
@@ -103,8 +118,8 @@ def check_document(
         what = "the file is empty" if data is None else f"the top level is {show(data)}, not a mapping"
         findings.append(builtin_finding(policy, R.PARSE_ROOT, what, artifact.path, kind=artifact.kind))
     resolutions: dict[str, Resolution] = {}
-    for rule in policy.rules if rules is None else rules:
-        if not rule.applies(artifact.kind) or (rule.field is not None and not is_mapping):
+    for rule, kinds in _plan(policy.rules if rules is None else tuple(rules), artifact.kind):
+        if rule.field is not None and not is_mapping:
             continue
         resolution = None
         if rule.field is not None:
@@ -113,7 +128,7 @@ def check_document(
                 resolution = resolutions[rule.field] = resolve(data, rule.field)
         target = Target(artifact.kind, document.text, data, resolution)
         try:
-            for kind in kinds_for(rule.params):
+            for kind in kinds:
                 findings.extend(_finding(rule, hit, artifact) for hit in kind.check(rule, target))
         except PatternTimeout:
             findings.append(_timeout(rule, artifact))

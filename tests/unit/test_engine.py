@@ -277,3 +277,14 @@ def test_a_timeout_from_a_real_pack_points_at_the_rule_in_the_pack_file() -> Non
         ("ok", SKILL.path, 1, 1, "slow@1"),
         ("pack.regex-timeout", "packs/slow.yaml", 6, 5, "slow@1"),
     ]
+
+
+def test_each_rule_set_gets_its_own_plan_even_when_they_alternate() -> None:
+    """Which rules apply to a kind is worked out once per rule set; switching sets switches plans."""
+    requires_owner = policy_of(make_rule("t.owner", field="owner"))
+    agents_only = policy_of(make_rule("t.owner", field="owner", applies_to=("agent",)))
+    text = "name: x\n"
+    for _ in range(2):
+        assert [f.rule for f in run(requires_owner, text)] == ["t.owner"]
+        assert run(agents_only, text) == []
+        assert [f.rule for f in run(agents_only, text, Artifact("agents/x/agent.yaml", "agent"))] == ["t.owner"]

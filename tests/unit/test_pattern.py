@@ -105,3 +105,27 @@ def test_the_same_pattern_finishes_on_harmless_input() -> None:
     match = compiled.search("aac")
     assert match is not None
     assert compiled.search("bbb") is None
+
+
+@pytest.mark.parametrize(
+    ("source", "text", "expected"),
+    [
+        ("^[a-z][a-z0-9.]*[a-z0-9]$", "data.transform", True),
+        ("^[a-z][a-z0-9.]*[a-z0-9]$", "Data Transform", False),
+        ("^.{4}$", "café", True),  # RE2 is given UTF-8 bytes, and still counts characters
+        ("^.{3}$", "日本語", True),
+        ("^.{4}$", "日本語", False),
+        ("^[a-zé]+$", "café", True),
+        ("import crypto(?!graphy)", "import cryptography", False),  # the back-tracking engine
+        ("import crypto(?!graphy)", "import crypto", True),
+    ],
+)
+def test_matches_agrees_with_search_on_both_engines(source: str, text: str, expected: bool) -> None:
+    compiled = compile_pattern(source)
+    assert compiled.matches(text) is expected
+    assert (compiled.search(text) is not None) is expected
+
+
+def test_matches_propagates_the_timeout() -> None:
+    with pytest.raises(PatternTimeout):
+        compile_pattern(CATASTROPHIC).matches(HOSTILE)

@@ -36,10 +36,17 @@ def _join(prefix: str, key: Any, index: bool) -> str:
 
 def resolve(root: Any, field: str) -> Resolution:
     """Every value ``field`` reaches in ``root``, and every place a named key is missing."""
+    segments = parse_field(field)
+    if len(segments) == 1 and type(segments[0]) is str and isinstance(root, PosDict):
+        # One top-level key (`name`, `version`): most rules ask for nothing else.
+        key = segments[0]
+        if key in root:
+            line, column = root.marks[key]
+            return Resolution((Located(root[key], line, column, key),), ())
+        return Resolution((), (Located(root, root.mark[0], root.mark[1], key),))
     start = root.mark if isinstance(root, (PosDict, PosList)) else (1, 1)
     frontier: list[tuple[Any, Mark, str]] = [(root, start, "")]
     missing: list[Located] = []
-    segments = parse_field(field)
     for position, segment in enumerate(segments):
         # A key missing before a wildcard is not reported: `entrypoints[*].handler` asks every
         # entrypoint for a handler, and holds when there are no entrypoints.

@@ -38,5 +38,5 @@ def check(rule: Rule, target: Target) -> Iterator[Hit]:
         return
     for located in items(target.resolution.found):
         text = as_text(located.value)
-        if text is not None and pattern.search(text) is not None:
+        if text is not None and pattern.matches(text):
             yield hit_at(located, f"'{located.path}' {show(located.value)} matches forbidden {source!r}")

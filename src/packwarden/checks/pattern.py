@@ -42,12 +42,12 @@ def check(rule: Rule, target: Target) -> Iterator[Hit]:
     source = str(rule.params[KEY])
     pattern = compile_pattern(source)
     if target.resolution is None:
-        if pattern.search(target.text) is None:
+        if not pattern.matches(target.text):
             yield Hit(f"the file does not match {source!r}", 1, 1)
         return
     for located in items(target.resolution.found):
         text = as_text(located.value)
         if text is None:
             yield hit_at(located, f"'{located.path}' is {show(located.value)}, not text to match {source!r}")
-        elif pattern.search(text) is None:
+        elif not pattern.matches(text):
             yield hit_at(located, f"'{located.path}' {show(located.value)} does not match {source!r}")

@@ -181,8 +181,12 @@ class _Builder:
                 else:
                     value = _plain(text, mark)
                 top = stack[-1] if stack else None
-                if top is None or isinstance(top, PosList):
-                    self.add(value, mark, False)
+                if isinstance(top, PosList):
+                    top.append(value)
+                    top.marks.append(mark)
+                    continue
+                if top is None:
+                    self.root = value
                     continue
                 pending = keys[-1]
                 if pending is None:  # a key

@@ -44,6 +44,13 @@ class PolicyPattern(Record):
         except TimeoutError as exc:
             raise PatternTimeout(self.source) from exc
 
+    def matches(self, text: str) -> bool:
+        """Whether ``pattern`` matches anywhere in ``text``. RE2 is given the UTF-8 bytes it works
+        on: its wrapper would otherwise map every offset back to characters (~2.5x the time)."""
+        if self.engine == "re2":
+            return self.compiled.search(text.encode("utf-8", "surrogatepass")) is not None  # type: ignore[attr-defined]
+        return self.search(text) is not None
+
     def finditer(self, text: str) -> list[_Match]:
         """All non-overlapping matches, scanning with ``search`` so the timeout applies."""
         found: list[_Match] = []
