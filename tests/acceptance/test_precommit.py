@@ -24,7 +24,7 @@ from typing import NamedTuple
 import pytest
 
 from tests.acceptance.conftest import tool_env
-from tests.support.gitrepo import REPO_ROOT, git, make_repo, write_files
+from tests.support.gitrepo import REPO_ROOT, git, make_repo, stage, write_files
 
 BAD = "name: Bad Name\nversion: 1.0.0\nstatus: draft\n"
 GOOD = "name: good.skill\nversion: 1.0.0\nstatus: draft\n"
@@ -142,8 +142,7 @@ def test_try_repo_strict_mode_fails(tmp_path: Path, hook_repo: tuple[Path, str])
 @pytest.mark.slow
 def test_run_checks_what_is_staged(tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path) -> None:
     repo = configured_repo(tmp_path / "repo", hook_repo, {"skills/y/skill.yaml": GOOD, **STRICT})
-    write_files(repo, {"skills/x/skill.yaml": BAD})
-    git(repo, "add", "skills/x/skill.yaml")
+    stage(repo, {"skills/x/skill.yaml": BAD})
     write_files(repo, {"skills/x/skill.yaml": GOOD})  # fixed only in the working tree
 
     done = pre_commit(repo, pre_commit_home, "run")
@@ -159,8 +158,7 @@ def test_run_clean_staged_file_passes_in_strict_mode(
     tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path
 ) -> None:
     repo = configured_repo(tmp_path / "repo", hook_repo, {"skills/y/skill.yaml": BAD, **STRICT})
-    write_files(repo, {"skills/x/skill.yaml": GOOD})
-    git(repo, "add", "skills/x/skill.yaml")
+    stage(repo, {"skills/x/skill.yaml": GOOD})
 
     done = pre_commit(repo, pre_commit_home, "run")
 
@@ -174,8 +172,7 @@ def test_run_changed_config_rechecks_every_manifest(
     tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path
 ) -> None:
     repo = configured_repo(tmp_path / "repo", hook_repo, {"skills/x/skill.yaml": BAD})
-    write_files(repo, STRICT)
-    git(repo, "add", ".packwarden/policy.yml")
+    stage(repo, STRICT)
 
     done = pre_commit(repo, pre_commit_home, "run")
 
@@ -226,8 +223,7 @@ def test_installed_hook_blocks_git_commit_in_strict_mode(
     repo = configured_repo(tmp_path / "repo", hook_repo, {"skills/y/skill.yaml": GOOD, **STRICT})
     installed = pre_commit(repo, pre_commit_home, "install")
     assert installed.code == 0, installed.output
-    write_files(repo, {"skills/x/skill.yaml": BAD})
-    git(repo, "add", "skills/x/skill.yaml")
+    stage(repo, {"skills/x/skill.yaml": BAD})
     before = git(repo, "rev-parse", "HEAD")
 
     env = _env(pre_commit_home)
@@ -240,8 +236,7 @@ def test_installed_hook_blocks_git_commit_in_strict_mode(
     assert BAD_PREFIX in output
     assert git(repo, "rev-parse", "HEAD") == before
 
-    write_files(repo, {"skills/x/skill.yaml": GOOD.replace("good.skill", "x.skill")})
-    git(repo, "add", "skills/x/skill.yaml")
+    stage(repo, {"skills/x/skill.yaml": GOOD.replace("good.skill", "x.skill")})
     fixed = subprocess.run(
         ["git", "commit", "-m", "ok"], cwd=repo, env=env, capture_output=True, text=True, check=False
     )

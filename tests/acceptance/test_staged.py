@@ -15,7 +15,7 @@ from typing import NamedTuple
 import pytest
 
 from tests.acceptance.conftest import Run, install_hook, run_git
-from tests.support.gitrepo import git, make_repo, write_files
+from tests.support.gitrepo import git, make_repo, stage, write_files
 
 Cli = Callable[..., Run]
 
@@ -39,46 +39,29 @@ def _head(repo: Path) -> str:
 
 
 @pytest.mark.parametrize("mode", STAGED_MODES)
-def test_staged_bad_version_is_reported_though_the_worktree_is_fixed(
-    cli: Cli, tmp_path: Path, mode: tuple[str, ...]
+@pytest.mark.parametrize(
+    ("in_index", "on_disk"),
+    [pytest.param(BAD, GOOD, id="bad-staged-fixed-on-disk"), pytest.param(GOOD, BAD, id="good-staged-broken-on-disk")],
+)
+def test_staged_runs_see_the_index_and_plain_runs_the_working_tree(
+    cli: Cli, tmp_path: Path, mode: tuple[str, ...], in_index: str, on_disk: str
 ) -> None:
     repo = make_repo(tmp_path / "repo", {"README.md": "x\n"})
-    write_files(repo, {"skills/x/skill.yaml": BAD})
-    git(repo, "add", "skills/x/skill.yaml")
-    write_files(repo, {"skills/x/skill.yaml": GOOD})  # fixed, but not staged
+    stage(repo, {"skills/x/skill.yaml": in_index})
+    write_files(repo, {"skills/x/skill.yaml": on_disk})  # changed again, not staged
 
     staged = cli(repo, "check", *mode, "--strict")
     worktree = cli(repo, "check", "--strict")
 
-    assert staged.prefixes() == [BAD_PREFIX]
-    assert staged.rc == 1
-    assert worktree.prefixes() == []
-    assert worktree.rc == 0
-
-
-@pytest.mark.parametrize("mode", STAGED_MODES)
-def test_staged_good_version_is_clean_though_the_worktree_is_bad(
-    cli: Cli, tmp_path: Path, mode: tuple[str, ...]
-) -> None:
-    repo = make_repo(tmp_path / "repo", {"README.md": "x\n"})
-    write_files(repo, {"skills/x/skill.yaml": GOOD})
-    git(repo, "add", "skills/x/skill.yaml")
-    write_files(repo, {"skills/x/skill.yaml": BAD})
-
-    staged = cli(repo, "check", *mode, "--strict")
-    worktree = cli(repo, "check", "--strict")
-
-    assert staged.rc == 0
-    assert staged.prefixes() == []
+    for run, text in ((staged, in_index), (worktree, on_disk)):
+        assert run.prefixes() == ([BAD_PREFIX] if text == BAD else [])
+        assert run.rc == (1 if text == BAD else 0)
     assert staged.out.rstrip().splitlines()[-1].startswith("1 file · ")
-    assert worktree.prefixes() == [BAD_PREFIX]
-    assert worktree.rc == 1
 
 
 def test_staged_checks_only_changed_entries(cli: Cli, tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo", {"skills/old/skill.yaml": BAD.replace("Bad Name", "Old")})
-    write_files(repo, {"skills/x/skill.yaml": BAD})
-    git(repo, "add", "skills/x/skill.yaml")
+    stage(repo, {"skills/x/skill.yaml": BAD})
 
     run = cli(repo, "check", "--staged")
 
@@ -88,8 +71,7 @@ def test_staged_checks_only_changed_entries(cli: Cli, tmp_path: Path) -> None:
 def test_staged_deletion_and_unrelated_files_pass(cli: Cli, tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo", {"skills/x/skill.yaml": BAD, **STRICT})
     git(repo, "rm", "-q", "skills/x/skill.yaml")
-    write_files(repo, {"README.md": "docs\n"})
-    git(repo, "add", "README.md")
+    stage(repo, {"README.md": "docs\n"})
 
     run = cli(repo, "check", "--staged")
 
@@ -100,8 +82,7 @@ def test_staged_deletion_and_unrelated_files_pass(cli: Cli, tmp_path: Path) -> N
 
 def test_staged_config_is_the_one_that_counts(cli: Cli, tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo", {"skills/x/skill.yaml": BAD, **WARN})
-    write_files(repo, STRICT)
-    git(repo, "add", ".packwarden/policy.yml")
+    stage(repo, STRICT)
     write_files(repo, WARN)  # the working tree says warn, the commit says block
 
     staged = cli(repo, "check", "--staged", "--all-files")
@@ -117,8 +98,7 @@ def test_staged_config_is_the_one_that_counts(cli: Cli, tmp_path: Path) -> None:
 @pytest.mark.parametrize("mode", STAGED_MODES)
 def test_broken_staged_config_exits_2(cli: Cli, tmp_path: Path, mode: tuple[str, ...]) -> None:
     repo = make_repo(tmp_path / "repo", {"skills/x/skill.yaml": GOOD, **STRICT})
-    write_files(repo, {".packwarden/policy.yml": "mode: strict-ish\n"})
-    git(repo, "add", ".packwarden/policy.yml")
+    stage(repo, {".packwarden/policy.yml": "mode: strict-ish\n"})
     write_files(repo, STRICT)
 
     run = cli(repo, "check", *mode)
@@ -200,8 +180,7 @@ def test_linked_worktree(cli: Cli, tmp_path: Path, mode: tuple[str, ...]) -> Non
     repo = make_repo(tmp_path / "repo", {"skills/ok/skill.yaml": GOOD, **STRICT})
     git(repo, "worktree", "add", "-q", "-b", "feature", str(tmp_path / "wt"))
     wt = tmp_path / "wt"
-    write_files(wt, {"skills/x/skill.yaml": BAD})
-    git(wt, "add", "skills/x/skill.yaml")
+    stage(wt, {"skills/x/skill.yaml": BAD})
 
     in_wt = cli(wt, "check", *mode)
     in_main = cli(repo, "check", *mode)
@@ -242,8 +221,7 @@ def commit(repo: Path, *args: str) -> Commit:
 
 def test_hook_passes_a_commit_without_manifests_in_strict_mode(hooked: Callable[[dict[str, str]], Path]) -> None:
     repo = hooked(STRICT)
-    write_files(repo, {"README.md": "docs\n"})
-    git(repo, "add", "README.md")
+    stage(repo, {"README.md": "docs\n"})
 
     done = commit(repo, "-m", "docs")
 
@@ -253,8 +231,7 @@ def test_hook_passes_a_commit_without_manifests_in_strict_mode(hooked: Callable[
 
 def test_hook_blocks_a_bad_staged_skill_in_strict_mode(hooked: Callable[[dict[str, str]], Path]) -> None:
     repo = hooked(STRICT)
-    write_files(repo, {"skills/x/skill.yaml": BAD})
-    git(repo, "add", "skills/x/skill.yaml")
+    stage(repo, {"skills/x/skill.yaml": BAD})
 
     done = commit(repo, "-m", "bad")
 
@@ -267,8 +244,7 @@ def test_hook_blocks_a_bad_staged_skill_in_strict_mode(hooked: Callable[[dict[st
 
 def test_hook_lets_a_bad_skill_through_in_warn_mode_and_shows_it(hooked: Callable[[dict[str, str]], Path]) -> None:
     repo = hooked(WARN)
-    write_files(repo, {"skills/x/skill.yaml": BAD})
-    git(repo, "add", "skills/x/skill.yaml")
+    stage(repo, {"skills/x/skill.yaml": BAD})
 
     done = commit(repo, "-m", "bad but warned")
 
@@ -293,8 +269,7 @@ def test_hook_commit_all_uses_the_worktree_version_over_a_bad_staged_one(
     hooked: Callable[[dict[str, str]], Path],
 ) -> None:
     repo = hooked(STRICT)
-    write_files(repo, {"skills/x/skill.yaml": BAD})
-    git(repo, "add", "skills/x/skill.yaml")  # the real index holds the bad version...
+    stage(repo, {"skills/x/skill.yaml": BAD})  # the real index holds the bad version...
     write_files(repo, {"skills/x/skill.yaml": GOOD.replace("draft", "active")})  # ...`-a` commits this one
 
     done = commit(repo, "-a", "-m", "fixed")
@@ -307,8 +282,7 @@ def test_hook_commit_all_uses_the_worktree_version_over_a_bad_staged_one(
 def test_hook_commit_path_ignores_a_bad_skill_staged_elsewhere(hooked: Callable[[dict[str, str]], Path]) -> None:
     """``git commit <path>``: the temporary index is HEAD plus <path> from the working tree."""
     repo = hooked(STRICT)
-    write_files(repo, {"skills/y/skill.yaml": BAD})
-    git(repo, "add", "skills/y/skill.yaml")  # staged, but not part of this commit
+    stage(repo, {"skills/y/skill.yaml": BAD})  # staged, but not part of this commit
     write_files(repo, {"skills/x/skill.yaml": GOOD.replace("draft", "active")})
 
     done = commit(repo, "-m", "only x", "skills/x/skill.yaml")
@@ -321,8 +295,7 @@ def test_hook_commit_path_ignores_a_bad_skill_staged_elsewhere(hooked: Callable[
 
 def test_hook_commit_path_takes_the_worktree_version_of_that_path(hooked: Callable[[dict[str, str]], Path]) -> None:
     repo = hooked(STRICT)
-    write_files(repo, {"skills/x/skill.yaml": GOOD.replace("draft", "active")})
-    git(repo, "add", "skills/x/skill.yaml")  # a good version staged...
+    stage(repo, {"skills/x/skill.yaml": GOOD.replace("draft", "active")})  # a good version staged...
     write_files(repo, {"skills/x/skill.yaml": BAD})  # ...but `git commit <path>` takes this one
 
     done = commit(repo, "-m", "x", "skills/x/skill.yaml")
@@ -336,8 +309,7 @@ def test_hook_in_a_linked_worktree_blocks(hooked: Callable[[dict[str, str]], Pat
     repo = hooked(STRICT)
     wt = tmp_path / "wt"
     git(repo, "worktree", "add", "-q", "-b", "feature", str(wt))
-    write_files(wt, {"skills/x/skill.yaml": BAD})
-    git(wt, "add", "skills/x/skill.yaml")
+    stage(wt, {"skills/x/skill.yaml": BAD})
 
     done = commit(wt, "-m", "bad")
 
@@ -348,8 +320,7 @@ def test_hook_in_a_linked_worktree_blocks(hooked: Callable[[dict[str, str]], Pat
 
 def test_hook_blocks_on_a_broken_staged_config(hooked: Callable[[dict[str, str]], Path]) -> None:
     repo = hooked(WARN)
-    write_files(repo, {".packwarden/policy.yml": "mode: sometimes\n"})
-    git(repo, "add", ".packwarden/policy.yml")
+    stage(repo, {".packwarden/policy.yml": "mode: sometimes\n"})
 
     done = commit(repo, "-m", "config")
 
@@ -431,8 +402,7 @@ def test_a_changed_config_rechecks_everything(cli: Cli, tmp_path: Path) -> None:
 
 def test_a_staged_config_change_rechecks_every_manifest_in_the_index(cli: Cli, tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo", {"skills/x/skill.yaml": BAD, **WARN})
-    write_files(repo, STRICT)
-    git(repo, "add", ".packwarden/policy.yml")
+    stage(repo, STRICT)
 
     run = cli(repo, "check", "--staged")
 

@@ -41,6 +41,12 @@ def write_files(root: Path, files: Mapping[str, str | bytes]) -> None:
             path.write_text(content, encoding="utf-8")
 
 
+def stage(root: Path, files: Mapping[str, str | bytes]) -> None:
+    """Write ``files`` and ``git add`` exactly them."""
+    write_files(root, files)
+    git(root, "add", "--", *files)
+
+
 def make_repo(root: Path, files: Mapping[str, str | bytes] | None = None, *, commit: bool = True) -> Path:
     """``git init`` in ``root`` with ``files`` written (and committed unless commit=False)."""
     root.mkdir(parents=True, exist_ok=True)

@@ -396,11 +396,18 @@ def test_docs_writes_then_checks_clean(tmp_path: Path, capsys: pytest.CaptureFix
     assert run(capsys, "docs", "--out", str(out_dir))[:2] == (0, "")
 
 
-def test_docs_check_fails_on_a_stale_page_and_writes_nothing(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+@pytest.fixture
+def written_rules(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    """A rules folder as `packwarden docs --out` writes it, current."""
     out_dir = tmp_path / "rules"
-    run(capsys, "docs", "--out", str(out_dir))
+    assert run(capsys, "docs", "--out", str(out_dir))[0] == 0
+    return out_dir
+
+
+def test_docs_check_fails_on_a_stale_page_and_writes_nothing(
+    written_rules: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_dir = written_rules
     stale = out_dir / "checks.md"
     stale.write_text("old\n", encoding="utf-8")
     code, _, err = run(capsys, "docs", "--out", str(out_dir), "--check")
@@ -417,10 +424,9 @@ def test_docs_check_fails_on_a_missing_directory(tmp_path: Path, capsys: pytest.
 
 
 def test_docs_check_fails_on_an_extra_page_and_docs_removes_it(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    written_rules: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    out_dir = tmp_path / "rules"
-    run(capsys, "docs", "--out", str(out_dir))
+    out_dir = written_rules
     extra = out_dir / "old-pack@0.1.md"
     extra.write_text("gone\n", encoding="utf-8")
     (out_dir / "checks.md").write_text("old\n", encoding="utf-8")
