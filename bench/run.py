@@ -2,6 +2,10 @@
 
     python bench/run.py [--sizes 10,1000,10000] [--repeat 5] [--no-peers] [--instructions]
 
+After the sizes, the commit-msg gate: its run right after policy-check on 10 staged manifests,
+against its own floor, ``python -c pass`` plus the git calls it makes (``--sizes ''`` runs
+only this).
+
 For each workload every tool runs once per round, in turn (pair by pair), for ``--repeat``
 rounds; the table shows medians and ratios to the floor. The floor is Python parsing the same
 files with PyYAML's CSafeLoader and doing nothing else. Peers (check-jsonschema with a JSON
@@ -22,6 +26,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -88,20 +93,22 @@ def timed(argv: list[str], cwd: Path) -> tuple[float, int]:
 
 
 def counted(argv: list[str], cwd: Path) -> float:
-    """Millions of instructions one run executes, in all its processes (callgrind)."""
+    """Millions of instructions one run executes, in all its processes (callgrind).
+
+    Each process logs to its own file: a child whose error output its parent captures (git run
+    by packwarden) would otherwise report its count into that pipe, and go uncounted.
+    """
+    logs = OUT / "callgrind-logs"
+    shutil.rmtree(logs, ignore_errors=True)
+    logs.mkdir(parents=True)
     valgrind = ["valgrind", "--tool=callgrind", "--trace-children=yes", "--callgrind-out-file=/dev/null"]
     done = subprocess.run(
-        [*valgrind, *argv],
-        cwd=cwd,
-        env=env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        check=False,
+        [*valgrind, f"--log-file={logs}/%p.log", *argv], cwd=cwd, env=env(), stdout=subprocess.DEVNULL, check=False
     )
     if done.returncode not in (0, 1):
-        raise SystemExit(f"{argv[:3]} exited {done.returncode} in {cwd}:\n{done.stderr[-2000:]}")
-    return sum(int(count) for count in re.findall(r"Collected : (\d+)", done.stderr)) / 1e6
+        raise SystemExit(f"{argv[:3]} exited {done.returncode} in {cwd}")
+    text = "".join(log.read_text() for log in logs.glob("*.log"))
+    return sum(int(count) for count in re.findall(r"Collected : (\d+)", text)) / 1e6
 
 
 def peers_venv() -> Path:
@@ -160,6 +167,45 @@ def workloads(size: int, peers: Path | None) -> dict[str, tuple[list[str], Calla
     return runs
 
 
+GATE = "from packwarden.cli.gate import main; raise SystemExit(main())"  # the hook's entry
+GATE_COMMANDS = (
+    "import json; from packwarden.cache.gate import git_commands, pathspecs;"
+    "from packwarden.model.policy import DEFAULT_ARTIFACTS;"
+    "print(json.dumps(git_commands('.', pathspecs(DEFAULT_ARTIFACTS))))"
+)
+
+
+def gate_workloads() -> tuple[dict[str, tuple[list[str], Callable[[], None]]], Path]:
+    """The commit-msg gate right after policy-check, on 10 staged manifests, and its floor's parts:
+    ``python -c pass`` and each git call the gate makes (the gate makes them side by side)."""
+    root = OUT / "repo-gate"
+    if not root.exists():
+        generate(root, 10)
+        for manifest in root.glob("skills/*/skill.yaml"):
+            manifest.write_text(manifest.read_text() + "# changed\n")
+        subprocess.run(["git", "add", "-A"], cwd=root, check=True)
+    files = sorted(str(path.relative_to(root)) for path in root.glob("skills/*/skill.yaml"))
+    bindir = Path(sys.executable).parent
+    subprocess.run([str(bindir / "policy-check"), *files], cwd=root, env=env(), stdout=subprocess.DEVNULL, check=False)
+    listed = subprocess.run([sys.executable, "-c", GATE_COMMANDS], capture_output=True, text=True, check=True)
+    diff, ls_files = json.loads(listed.stdout)
+    message = root / ".git" / "COMMIT_EDITMSG"
+    message.write_text("Change every skill\n")
+    return {
+        "python -c pass": ([sys.executable, "-c", "pass"], lambda: None),
+        "git diff --cached (staged artifacts)": (diff, lambda: None),
+        "git ls-files (staged config)": (ls_files, lambda: None),
+        "packwarden gate (answered from the memo)": ([sys.executable, "-c", GATE, str(message)], lambda: None),
+    }, root
+
+
+def print_gate(values: dict[str, float], unit: str) -> None:
+    """The gate's rows: its floor is python -c pass plus its git calls, one after the other."""
+    floor = sum(value for name, value in values.items() if "gate" not in name)
+    for name, value in [*values.items(), ("floor: python -c pass + the git calls", floor)]:
+        print(f"| gate | {name} | {value:,.1f} {unit} | {value / floor:.2f} |")
+
+
 def prepared(size: int, peers: Path | None) -> tuple[dict[str, tuple[list[str], Callable[[], None]]], Path]:
     """The workloads, with the page cache warm and the compiled policy built."""
     runs = workloads(size, peers)
@@ -213,21 +259,31 @@ def main() -> None:
         print(f"python {sys.version.split()[0]}, instructions of one run (callgrind), all processes\n")
         print("| files | tool | instructions | x floor |")
         print("|---:|---|---:|---:|")
-        for size in (int(s) for s in args.sizes.split(",")):
+        for size in (int(s) for s in args.sizes.split(",") if s):
             counts = count(size, peers)
             for name, millions in counts:
                 print(f"| {size} | {name} | {millions:,.0f} M | {millions / counts[0][1]:.2f} |")
             sys.stdout.flush()
+        runs, cwd = gate_workloads()
+        print("\n| workload | run | instructions | x floor |\n|---|---|---:|---:|")
+        print_gate({name: counted(argv, cwd) for name, (argv, _) in runs.items()}, "M")
         return
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, {args.repeat} rounds, medians\n")
     print("| files | tool | wall | x floor | peak RSS |")
     print("|---:|---|---:|---:|---:|")
-    for size in (int(s) for s in args.sizes.split(",")):
+    for size in (int(s) for s in args.sizes.split(",") if s):
         results = measure(size, args.repeat, peers)
         floor = results[0][1]
         for name, wall, rss in results:
             print(f"| {size} | {name} | {wall * 1000:.0f} ms | {wall / floor:.2f} | {rss} MiB |")
         sys.stdout.flush()
+    runs, cwd = gate_workloads()
+    samples: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(args.repeat * 4):  # short runs: more rounds for a steady median
+        for name, (argv, _) in runs.items():
+            samples[name].append(timed(argv, cwd)[0] * 1000)
+    print("\n| workload | run | wall | x floor |\n|---|---|---:|---:|")
+    print_gate({name: statistics.median(values) for name, values in samples.items()}, "ms")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@ The API returns data and raises typed errors; importing it has no side effects::
     for finding in result.findings: ...
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: the commit-msg gate imports this module, and
+# __future__ costs it ~0.8 M instructions (docs/performance.md); annotations are quoted instead.
 
 from packwarden.model.version import VERSION
 
@@ -48,7 +49,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> "Any":
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'packwarden' has no attribute {name!r}")

@@ -29,17 +29,21 @@ class CheckResult(Record):
         return self.verdict.exit_code
 
 
-def _source(cwd: str, staged: bool, all_files: bool) -> tuple[str, FileSource]:
+def _source(cwd: str, staged: bool, all_files: bool, blob_ids: bool = False) -> tuple[str, FileSource]:
+    """Where the run reads; ``blob_ids``: files on disk also record their git blob ids."""
     from packwarden.workspace import DiskFiles, IndexFiles, find_root
 
     root, in_git = find_root(cwd)
     if staged:
         return root, IndexFiles(root, staged_only=not all_files)
-    return root, DiskFiles(root, in_git)
+    return root, DiskFiles(root, in_git, blob_ids=blob_ids and in_git and root == cwd)
 
 
-def _policy(source: FileSource, root: str, cwd: str, pack: str | None, strict: bool) -> EffectivePolicy:
-    from packwarden.cache.policy import cached_policy
+def _policy(
+    source: FileSource, root: str, cwd: str, pack: str | None, strict: bool
+) -> tuple[EffectivePolicy, dict[str, str]]:
+    """The effective policy and the digests of its pack files."""
+    from packwarden.cache.policy import cached_policy_and_packs
     from packwarden.load.document import Problem
     from packwarden.packs.inputs import CONFIG_PATH, PolicyInputs
 
@@ -47,7 +51,7 @@ def _policy(source: FileSource, root: str, cwd: str, pack: str | None, strict: b
     if isinstance(config, Problem):
         error = Finding(R.CONFIG_INVALID.id, Severity.ERROR, f"{CONFIG_PATH} {config.message}", CONFIG_PATH)
         raise PolicyValidationError([error])
-    return cached_policy(PolicyInputs(config, pack, strict, root, cwd))
+    return cached_policy_and_packs(PolicyInputs(config, pack, strict, root, cwd))
 
 
 def _run_memo(root: str, policy: EffectivePolicy, source: FileSource) -> RunMemo | None:
@@ -67,7 +71,7 @@ def resolve(
     """The effective policy for the repository at ``cwd`` (default: the current directory)."""
     here = os.path.realpath(cwd or os.getcwd())
     root, source = _source(here, staged, all_files=False)
-    return _policy(source, root, here, pack, strict)
+    return _policy(source, root, here, pack, strict)[0]
 
 
 def _relative(root: str, cwd: str, paths: Sequence[str]) -> list[str]:
@@ -95,11 +99,12 @@ def check(
     from packwarden.packs.inputs import CONFIG_PATH
 
     here = os.path.realpath(cwd or os.getcwd())
-    root, source = _source(here, staged, all_files)
+    for_gate = use_cache and not all_files and (staged or bool(paths))  # a hook's run: the gate may ask
+    root, source = _source(here, staged, all_files, blob_ids=for_gate)
     if staged and not all_files and CONFIG_PATH in source.all_paths():
         # a staged change to the config re-checks everything it governs: the whole index
         root, source = _source(here, staged, all_files=True)
-    policy = _policy(source, root, here, pack, strict)
+    policy, packs = _policy(source, root, here, pack, strict)
     wanted = _relative(root, here, paths)
     memo = _run_memo(root, policy, source) if use_cache and (all_files or not wanted) else None
     remembered = memo.load() if memo is not None else None
@@ -123,9 +128,47 @@ def check(
         policy, source, artifacts, use_cache=use_cache, jobs=default_jobs() if jobs is None else jobs
     )
     findings.extend(checked)
-    if memo is not None and not any(f.rule == R.PACK_REGEX_TIMEOUT.id for f in findings):
+    timed_out = any(f.rule == R.PACK_REGEX_TIMEOUT.id for f in findings)  # may not time out next time
+    result = _result(policy, findings, files)
+    if memo is not None and not timed_out:
         memo.store(findings, files)
-    return _result(policy, findings, files)
+    if for_gate and source.blob_ids and root == here and not outside and not timed_out and result.exit_code != 2:
+        _remember_for_gate(result, checked, source.blob_ids, packs, [a.path for a in artifacts], (root, pack, strict))
+    return result
+
+
+def _remember_for_gate(
+    result: CheckResult,
+    file_findings: list[Finding],
+    blob_ids: dict[str, str],
+    packs: dict[str, str],
+    checked: list[str],
+    request: tuple[str, str | None, bool],
+) -> None:
+    """Leave the commit-msg gate what it needs to answer without checking again (``cache.gate``).
+
+    ``request``: the root, the pack argument and the strict flag, which the gate asks with.
+    """
+    from packwarden.cache import gate
+    from packwarden.enforce import blocks
+    from packwarden.packs.inputs import CONFIG_PATH
+
+    policy = result.policy
+    specs = gate.pathspecs(policy.artifacts)
+    if specs is None or len(checked) > gate.MAX_FILES:
+        return
+    by_path: dict[str, list[tuple[bool, dict[str, object]]]] = {}
+    for finding in file_findings:
+        by_path.setdefault(finding.path, []).append((blocks(finding, policy.mode, policy.fail_on), finding.to_dict()))
+    gate.store(
+        gate.memo_path(*request),
+        config_blob=blob_ids.get(CONFIG_PATH),
+        dependencies=packs,
+        specs=specs,
+        blobs={path: blob_ids[path] for path in checked if path in blob_ids},
+        findings=by_path,
+        policy_findings=[(blocks(f, policy.mode, policy.fail_on), f.to_dict()) for f in policy.warnings],
+    )
 
 
 def _result(policy: EffectivePolicy, file_findings: list[Finding], files: int) -> CheckResult:

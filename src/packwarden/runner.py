@@ -36,6 +36,7 @@ class Share(Record):
     stale: list[str]  # cached results used now whose last use is old (the cache keeps recent ones)
     files: int  # the artifacts that exist
     watched: dict[str, FileStat | None]  # the stats its reads took, for the run memo
+    blob_ids: dict[str, str] | None  # the git blob ids of what it read, when the source records them
 
 
 def load_document(artifact: Artifact, raw: bytes | Problem) -> Document:
@@ -92,7 +93,7 @@ def _check_share(policy: EffectivePolicy, source: FileSource, artifacts: Sequenc
         key = keys[index]
         if key is not None and not any(f.rule == R.PACK_REGEX_TIMEOUT.id for f in result):
             fresh[key] = result
-    return Share(findings, fresh, stale, len(items), source.watched)
+    return Share(findings, fresh, stale, len(items), source.watched, source.blob_ids)
 
 
 def _forking(jobs: int, artifacts: int) -> bool:
@@ -122,6 +123,8 @@ def run_checks(
         fresh.update(share.fresh)
         stale.extend(share.stale)
         source.watched.update(share.watched)  # a child's reads are this run's reads too
+        if source.blob_ids is not None and share.blob_ids is not None:
+            source.blob_ids.update(share.blob_ids)
     if fresh or stale:
         from packwarden.cache.results import ResultCache
 

@@ -16,6 +16,7 @@ from packwarden import git
 from packwarden.load.document import Problem
 from packwarden.load.limits import MAX_CONFIG_BYTES, MAX_FILE_BYTES
 from packwarden.model import builtin_rules as R
+from packwarden.model.digest import git_blob_id
 from packwarden.model.filestat import UNKNOWN_STAT, FileStat, file_stat, lstat_of
 from packwarden.packs.inputs import CONFIG_PATH
 
@@ -70,12 +71,14 @@ def _read_at_most(full: str, expected: int, max_bytes: int) -> bytes:
 class DiskFiles:
     """Files in the working tree under ``root``."""
 
-    def __init__(self, root: str, in_git: bool) -> None:
+    def __init__(self, root: str, in_git: bool, blob_ids: bool = False) -> None:
+        """``blob_ids``: record the git blob id of every file read (the gate memo's input)."""
         self.root = root
         self.in_git = in_git
         self._real_root = os.path.realpath(root)
         self._inside_cache: dict[str, bool] = {}
         self.watched: dict[str, FileStat | None] = {}  # the lstat of every path read (the run memo's input)
+        self.blob_ids: dict[str, str] | None = {} if blob_ids else None
 
     def all_paths(self) -> list[str]:
         if self.in_git:
@@ -148,9 +151,12 @@ class DiskFiles:
         if info.st_size > max_bytes:
             return Problem(R.PARSE_TOO_LARGE, f"file is {info.st_size} bytes; the limit is {max_bytes}")
         try:
-            return _read_at_most(full, info.st_size, max_bytes)
+            data = _read_at_most(full, info.st_size, max_bytes)
         except OSError as exc:
             return Problem(R.PATH_UNREADABLE, f"cannot read: {exc.strerror}")
+        if self.blob_ids is not None and len(data) <= max_bytes:
+            self.blob_ids[path] = git_blob_id(data)
+        return data
 
     def read_config(self) -> bytes | Problem | None:
         return self.read(CONFIG_PATH, MAX_CONFIG_BYTES)
@@ -170,6 +176,7 @@ class IndexFiles:
         self._blobs: dict[str, bytes | int] = {}
         self._config_looked_up = False
         self.watched: dict[str, FileStat | None] = {}  # stays empty: no run memo serves the index
+        self.blob_ids: dict[str, str] = {}  # the id of every blob read, as git lists it
 
     def all_paths(self) -> list[str]:
         return list(self._entries)
@@ -215,6 +222,7 @@ class IndexFiles:
         if isinstance(blob, int) or len(blob) > max_bytes:
             size = blob if isinstance(blob, int) else len(blob)
             return Problem(R.PARSE_TOO_LARGE, f"file is {size} bytes; the limit is {max_bytes}")
+        self.blob_ids[path] = entry.oid
         return blob
 
     def _symlink_problem(self, entry: git.IndexEntry) -> Problem:

@@ -84,8 +84,8 @@ def tool_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def install_hook(repo: Path) -> Path:
-    """Copy the repository's plain ``hooks/pre-commit`` into ``repo``'s git hooks folder."""
+def install_hook(repo: Path, name: str = "pre-commit") -> Path:
+    """Copy the repository's plain ``hooks/<name>`` into ``repo``'s git hooks folder."""
     hooks = Path(
         subprocess.run(
             ["git", "rev-parse", "--git-path", "hooks"],
@@ -98,8 +98,8 @@ def install_hook(repo: Path) -> Path:
     )
     hooks = hooks if hooks.is_absolute() else repo / hooks
     hooks.mkdir(parents=True, exist_ok=True)
-    target = hooks / "pre-commit"
-    shutil.copyfile(REPO_ROOT / "hooks" / "pre-commit", target)
+    target = hooks / name
+    shutil.copyfile(REPO_ROOT / "hooks" / name, target)
     target.chmod(0o755)
     return target
 

@@ -244,3 +244,44 @@ def test_installed_hook_blocks_git_commit_in_strict_mode(
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr
     assert git(repo, "rev-parse", "HEAD") != before
     assert os.path.exists(repo / ".git/hooks/pre-commit")
+
+
+@pytest.mark.slow
+def test_commit_msg_gate_answers_after_policy_check_and_blocks_what_it_skipped(
+    tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path
+) -> None:
+    path, rev = hook_repo
+    config = (
+        f"repos:\n  - repo: {path}\n    rev: {rev}\n    hooks:\n"
+        "      - id: policy-check\n      - id: policy-commit-msg\n"
+    )
+    repo = make_repo(tmp_path / "repo", {".pre-commit-config.yaml": config, "skills/y/skill.yaml": GOOD, **STRICT})
+    installed = pre_commit(repo, pre_commit_home, "install", "-t", "pre-commit", "-t", "commit-msg")
+    assert installed.code == 0, installed.output
+    env = _env(pre_commit_home)
+
+    def commit(*args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["git", "commit", *args], cwd=repo, env={**env, **extra}, capture_output=True, text=True, check=False
+        )
+
+    stage(repo, {"skills/x/skill.yaml": GOOD.replace("good.skill", "x.skill")})
+    passed = commit("-m", "good")
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert "policy gate (staged files, at commit-msg)" in passed.stdout + passed.stderr
+
+    before = git(repo, "rev-parse", "HEAD")
+    stage(repo, {"skills/x/skill.yaml": BAD})
+    skipped = commit("-m", "bad", SKIP="policy-check")
+    output = skipped.stdout + skipped.stderr
+    assert skipped.returncode != 0, output
+    assert BAD_PREFIX in output
+    assert "commit blocked by 1 finding(s) in the staged files (strict mode)" in output
+    assert git(repo, "rev-parse", "HEAD") == before
+
+    git(repo, "reset", "-q", "--hard")
+    write_files(repo, {"skills/y/skill.yaml": BAD})  # not staged: `commit -a` stages it in a temporary index
+    everything = commit("-a", "-m", "bad", SKIP="policy-check")
+    assert everything.returncode != 0, everything.stdout + everything.stderr
+    assert "skills/y/skill.yaml:1:7: error skill.name-format" in everything.stdout + everything.stderr
+    assert git(repo, "rev-parse", "HEAD") == before

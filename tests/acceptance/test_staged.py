@@ -408,3 +408,22 @@ def test_a_staged_config_change_rechecks_every_manifest_in_the_index(cli: Cli, t
 
     assert run.rc == 1
     assert BAD_PREFIX in run.out
+
+
+@pytest.mark.parametrize("with_pre_commit", [True, False], ids=["both-hooks", "commit-msg-only"])
+def test_plain_commit_msg_hook_is_the_final_gate(tmp_path: Path, with_pre_commit: bool) -> None:
+    repo = make_repo(tmp_path / "repo", {"skills/y/skill.yaml": GOOD, **STRICT})
+    install_hook(repo, "commit-msg")
+    if with_pre_commit:
+        install_hook(repo)
+    stage(repo, {"skills/x/skill.yaml": GOOD.replace("good.skill", "x.skill")})
+
+    good = commit(repo, "-m", "good")
+    stage(repo, {"skills/x/skill.yaml": BAD})
+    bad = commit(repo, "-m", "bad")
+
+    assert (good.code, good.landed) == (0, True), good.output
+    assert (bad.code, bad.landed) == (1, False), bad.output
+    assert BAD_PREFIX in bad.output
+    blocked_by_gate = "packwarden gate: commit blocked by 1 finding(s)" in bad.output
+    assert blocked_by_gate != with_pre_commit  # with both, the pre-commit hook stops it first

@@ -45,12 +45,17 @@ def entry_path(inputs: PolicyInputs) -> str:
 
 def cached_policy(inputs: PolicyInputs) -> EffectivePolicy:
     """The effective policy for ``inputs``: from the cache when still valid, else built and stored."""
+    return cached_policy_and_packs(inputs)[0]
+
+
+def cached_policy_and_packs(inputs: PolicyInputs) -> tuple[EffectivePolicy, dict[str, str]]:
+    """The effective policy, and the digest of every pack file it was built from (by path)."""
     path = entry_path(inputs)
     try:
         with open(path, "rb") as handle:
             entry = json.loads(handle.read())
         if _still_valid(entry["dependencies"]):
-            return EffectivePolicy.from_data(entry["policy"])
+            return EffectivePolicy.from_data(entry["policy"]), dict(entry["dependencies"])
     except (OSError, ValueError, KeyError, TypeError):
         pass  # missing, stale or corrupt: rebuild below
     from packwarden.packs.resolve import build_policy
@@ -62,4 +67,4 @@ def cached_policy(inputs: PolicyInputs) -> EffectivePolicy:
 
     with contextlib.suppress(OSError):  # a read-only cache folder only costs speed
         write_atomic(path, json.dumps(data, separators=(",", ":")).encode("utf-8"))
-    return policy
+    return policy, dependencies

@@ -5,7 +5,8 @@ module, which hashlib also wraps, imports in a tenth of a millisecond; where a P
 lacks it, hashlib's is used.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: the commit-msg gate imports this module, and
+# __future__ costs it ~0.8 M instructions (docs/performance.md); annotations are quoted instead.
 
 try:
     from _blake2 import blake2b
@@ -21,3 +22,13 @@ def hasher() -> blake2b:
 
 def hex_digest(data: bytes) -> str:
     return blake2b(data, digest_size=SIZE).hexdigest()
+
+
+def git_blob_id(data: bytes) -> str:
+    """The id git gives a blob holding ``data`` (SHA-1, git's default object format)."""
+    try:
+        from _sha1 import sha1  # type: ignore[import-not-found]  # CPython's own: no OpenSSL to load
+    except ImportError:  # pragma: no cover - only Python builds without the module take this
+        from hashlib import sha1
+    blob_id: str = sha1(b"blob %d\0%s" % (len(data), data)).hexdigest()
+    return blob_id

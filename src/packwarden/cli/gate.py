@@ -1,0 +1,111 @@
+"""``packwarden gate``, the ``policy-commit-msg`` hook: the final gate on what the commit contains.
+
+The gate re-evaluates the staged files and blocks the commit when they have blocking findings.
+Right after ``policy-check`` it answers from the gate memo (``cache.gate``) with two git calls
+and no checking; otherwise it checks the staged files (``packwarden check --staged``) and
+prints what blocks.
+
+``main`` is the hook's entry (``python -c`` in ``.pre-commit-hooks.yaml``): a console script
+written by pip imports ``re``, and argparse costs more than the rest of a memo answer, so the
+hook's own arguments are read here by hand and anything else goes to the full command line.
+"""
+
+# No ``from __future__ import annotations``: the commit-msg gate imports this module, and
+# __future__ costs it ~0.8 M instructions (docs/performance.md); annotations are quoted instead.
+
+import os
+import sys
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (~3 ms)
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
+
+
+def add_arguments(parser: "argparse.ArgumentParser") -> None:
+    from packwarden.cli.options import add_color, add_pack
+
+    parser.add_argument(
+        "message_file",
+        nargs="?",
+        metavar="MESSAGE_FILE",
+        help="the commit message file git gives commit-msg hooks (accepted; not read by this version)",
+    )
+    parser.add_argument("--strict", action="store_true", help="strict mode: error findings block")
+    add_pack(parser)
+    add_color(parser)
+
+
+_memo_asked = False  # set by ``main`` once it has asked the memo, so ``run`` need not ask again
+
+
+def run(args: "argparse.Namespace") -> int:
+    if not _memo_asked and passes_from_memo(args.pack, args.strict):
+        return 0
+    from packwarden.api import check
+    from packwarden.cli.options import use_color
+    from packwarden.enforce import EXIT_INPUT_ERROR, is_input_error
+    from packwarden.report.text import render_findings
+
+    result = check(staged=True, strict=args.strict, pack=args.pack)
+    mode = "strict" if result.policy.mode == "block" else "warn"
+    if result.exit_code == EXIT_INPUT_ERROR:
+        shown = tuple(finding for finding in result.findings if is_input_error(finding))
+        verdict = "the policy itself is broken; commit blocked"
+    else:
+        shown = result.verdict.blocking
+        verdict = f"commit blocked by {len(shown)} finding(s) in the staged files ({mode} mode)"
+    render_findings(shown, sys.stdout, use_color(args.color, sys.stdout))
+    if result.exit_code != 0:
+        print(f"packwarden gate: {verdict}")
+    return result.exit_code
+
+
+def passes_from_memo(pack: str | None, strict: bool) -> bool:
+    """Whether the gate memo says the staged files pass. Only from a work tree's top, where
+    git and pre-commit run hooks; anywhere else the full check decides."""
+    if not os.path.exists(".git"):
+        return False
+    from packwarden.cache.gate import answer
+
+    found = answer(os.path.realpath("."), pack, strict)
+    return found is not None and found[0] == 0
+
+
+def hook_arguments(argv: "Sequence[str]") -> tuple[str | None, bool] | None:
+    """``--pack`` and ``--strict`` from the hook's arguments; None for anything else."""
+    pack: str | None = None
+    strict = False
+    positional = 0
+    words = iter(argv)
+    for word in words:
+        if word == "--strict":
+            strict = True
+        elif word == "--pack":
+            pack = next(words, None)
+            if pack is None:
+                return None
+        elif word.startswith("--pack="):
+            pack = word.partition("=")[2]
+        elif word.startswith("-") or positional:
+            return None
+        else:
+            positional += 1
+    return pack, strict
+
+
+def main() -> int:
+    """The hook: a passing answer from the memo, or the full ``packwarden gate``."""
+    global _memo_asked  # noqa: PLW0603 - one flag for this process's one run
+    argv = sys.argv[1:]
+    request = hook_arguments(argv)
+    try:
+        if request is not None:
+            _memo_asked = True
+            if passes_from_memo(*request):
+                return 0
+    except Exception:  # noqa: BLE001  # pragma: no cover - defensive: answer() already returns None on bad data
+        pass  # the full command below decides, and reports any error
+    from packwarden.cli.main import main as full_command
+
+    return full_command(["gate", *argv])
