@@ -100,6 +100,23 @@ def _forking(jobs: int, artifacts: int) -> bool:
     return jobs > 1 and artifacts >= PARALLEL_THRESHOLD and sys.platform != "win32" and hasattr(os, "fork")
 
 
+def _import_for_workers(use_cache: bool) -> None:
+    """Import, once and before forking, what every worker will need anyway.
+
+    The result cache is looked up in every share. The engine and the YAML reader are imported
+    only when every share will check files: the cache is off, or holds nothing yet (a first
+    run, as in CI). Otherwise a worker whose share is all cached needs neither, and workers that
+    do need them import them side by side.
+    """
+    if use_cache:
+        from packwarden.cache.results import ResultCache
+
+        if os.path.exists(ResultCache().path):
+            return
+    import packwarden.engine
+    import packwarden.load.yaml  # noqa: F401 - imported for the forked workers
+
+
 def run_checks(
     policy: EffectivePolicy, source: FileSource, artifacts: Sequence[Artifact], *, use_cache: bool, jobs: int = 1
 ) -> tuple[list[Finding], int]:
@@ -108,10 +125,9 @@ def run_checks(
     if not _forking(jobs, len(artifacts)):
         shares = [_check_share(policy, source, artifacts, use_cache)]
     else:
-        # Nothing is imported for the workers before forking: one whose share is all in the
-        # result cache needs neither the engine nor the YAML reader, and when both processes
-        # need them they import them at the same time.
         from packwarden import parallel
+
+        _import_for_workers(use_cache)
 
         chunks = parallel.split(artifacts, jobs)
         shares = parallel.map_forked(lambda chunk: [_check_share(policy, source, chunk, use_cache)], chunks)

@@ -14,8 +14,9 @@ import pytest
 
 import packwarden
 from packwarden.cli import errors as cli_errors
-from packwarden.cli.main import COMMANDS, build_parser, main, policy_check
+from packwarden.cli.main import COMMANDS, build_parser, main
 from packwarden.cli.options import use_color
+from packwarden.cli.policy_check import main as policy_check
 from packwarden.report.ruledocs import all_pages
 from tests.support.gitrepo import git, make_repo
 
@@ -193,10 +194,61 @@ def test_check_outside_git_uses_the_directory(
     assert out.startswith("s/skill.yaml:1:7: error skill.name-format")
 
 
-def test_policy_check_is_check(repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setattr(sys, "argv", ["policy-check", "--strict", "skills/bad/skill.yaml"])
-    assert policy_check() == 1
-    assert "skill.name-format" in capsys.readouterr().out
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--strict", "skills/bad/skill.yaml"],  # read by hand
+        ["--pack=default@1.0", "skills/bad/skill.yaml", "skills/good/skill.yaml"],  # read by hand
+        ["--color", "never", "skills/bad/skill.yaml"],  # through argparse
+    ],
+)
+def test_policy_check_is_check(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], args: list[str]
+) -> None:
+    expected = run(capsys, "check", *args)
+    monkeypatch.setattr(sys, "argv", ["policy-check", *args])
+
+    assert (policy_check(), *capsys.readouterr()) == expected
+
+
+def test_policy_check_without_argparse_has_argparses_defaults() -> None:
+    from packwarden.cli.check import DEFAULTS
+
+    parsed = vars(build_parser("check").parse_args(["check"]))
+    del parsed["command"]
+
+    assert parsed == DEFAULTS
+
+
+def test_policy_check_with_a_bad_argument_is_a_usage_error(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "argv", ["policy-check", "--frobnicate", "skills/bad/skill.yaml"])
+
+    assert policy_check() == 2
+    assert "unrecognized arguments: --frobnicate" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["a.yaml", "b.yaml"], (["a.yaml", "b.yaml"], None, False)),
+        (["--strict", "a.yaml"], (["a.yaml"], None, True)),
+        (["--pack", "team@1", "m"], (["m"], "team@1", False)),
+        (["--pack=team@1", "--strict"], ([], "team@1", True)),
+        ([], ([], None, False)),
+        (["--pack"], None),
+        (["--help"], None),
+        (["--color=never", "a.yaml"], None),
+        (["-"], None),
+    ],
+)
+def test_hook_arguments_are_read_by_hand_or_left_to_argparse(
+    argv: list[str], expected: tuple[list[str], str | None, bool] | None
+) -> None:
+    from packwarden.cli.hookargs import read_hook_arguments
+
+    assert read_hook_arguments(argv) == expected
 
 
 # --- packs -------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import pytest
 from packwarden.api import check
 from packwarden.artifacts.kinds import ArtifactTable
 from packwarden.cache import gate
+from packwarden.packs.inputs import CONFIG_PATH
 from tests.support.gitrepo import git, make_repo, stage, write_files
 
 GOOD = "name: good.skill\nversion: 1.0.0\nstatus: draft\n"
@@ -249,6 +250,10 @@ def test_a_run_whose_pattern_timed_out_leaves_no_memo(repo: Path) -> None:
 
     assert result.exit_code == 2
     assert not os.path.exists(gate.memo_path(os.path.realpath(repo), "slow.yaml", False))
+
+
+def test_the_memo_names_the_config_the_policy_reads() -> None:
+    assert gate.CONFIG_PATH == CONFIG_PATH
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,8 @@ prints what blocks.
 
 ``main`` is the hook's entry (``python -c`` in ``.pre-commit-hooks.yaml``): a console script
 written by pip imports ``re``, and argparse costs more than the rest of a memo answer, so the
-hook's own arguments are read here by hand and anything else goes to the full command line.
+hook's own arguments are read by hand (``hookargs``) and anything else goes to the full
+command line.
 """
 
 # No ``from __future__ import annotations``: the commit-msg gate imports this module, and
@@ -19,7 +20,6 @@ import sys
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (~3 ms)
 if TYPE_CHECKING:
     import argparse
-    from collections.abc import Sequence
 
 
 def add_arguments(parser: "argparse.ArgumentParser") -> None:
@@ -72,37 +72,17 @@ def passes_from_memo(pack: str | None, strict: bool) -> bool:
     return found is not None and found[0] == 0
 
 
-def hook_arguments(argv: "Sequence[str]") -> tuple[str | None, bool] | None:
-    """``--pack`` and ``--strict`` from the hook's arguments; None for anything else."""
-    pack: str | None = None
-    strict = False
-    positional = 0
-    words = iter(argv)
-    for word in words:
-        if word == "--strict":
-            strict = True
-        elif word == "--pack":
-            pack = next(words, None)
-            if pack is None:
-                return None
-        elif word.startswith("--pack="):
-            pack = word.partition("=")[2]
-        elif word.startswith("-") or positional:
-            return None
-        else:
-            positional += 1
-    return pack, strict
-
-
 def main() -> int:
     """The hook: a passing answer from the memo, or the full ``packwarden gate``."""
     global _memo_asked  # noqa: PLW0603 - one flag for this process's one run
+    from packwarden.cli.hookargs import read_hook_arguments
+
     argv = sys.argv[1:]
-    request = hook_arguments(argv)
+    request = read_hook_arguments(argv)
     try:
-        if request is not None:
+        if request is not None and len(request[0]) <= 1:  # at most the message file
             _memo_asked = True
-            if passes_from_memo(*request):
+            if passes_from_memo(request[1], request[2]):
                 return 0
     except Exception:  # noqa: BLE001  # pragma: no cover - defensive: answer() already returns None on bad data
         pass  # the full command below decides, and reports any error

@@ -69,8 +69,3 @@ def _parse_and_run(arguments: list[str]) -> int:
     except SystemExit as exit_:
         return 0 if exit_.code in (0, None) else 2
     return _command(args.command).run(args)
-
-
-def policy_check() -> int:
-    """The ``policy-check`` console script: ``packwarden check`` with the hook's arguments."""
-    return main(["check", *sys.argv[1:]])

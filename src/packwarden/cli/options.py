@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-import argparse
 import functools
 import os
 import sys
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (~3 ms)
 if TYPE_CHECKING:
+    import argparse
     from typing import TextIO
 
 
 def help_formatter(prog: str) -> argparse.HelpFormatter:
     """argparse's formatter with the width given: left to itself, it imports shutil (~2 ms)."""
+    import argparse  # only a command line that goes through argparse needs it (see hookargs)
+
     return argparse.HelpFormatter(prog, width=_terminal_width())
 
 

@@ -1,0 +1,40 @@
+"""The arguments pre-commit gives packwarden's hooks, read without argparse.
+
+argparse, the message catalogue it looks up and ``locale`` cost ~24 M instructions (~4 ms) to
+import and run: a tenth of a 10-file ``policy-check`` run, and more than the commit-msg gate's
+whole budget. A hook's command line is file names (or the message file) after the ``args`` of
+the user's config, and those are nearly always ``--strict`` or ``--pack``. That shape is read
+here; anything else (``--help``, ``--format``, a mistake) returns None and goes to argparse,
+which gives the full behaviour and the usual error messages.
+"""
+
+# No ``from __future__ import annotations``: the commit-msg gate imports this module, and
+# __future__ costs it ~0.8 M instructions (docs/performance.md); annotations are quoted instead.
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (~3 ms)
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+HookArguments = tuple[list[str], "str | None", bool]  # positional arguments, --pack, --strict
+
+
+def read_hook_arguments(argv: "Sequence[str]") -> "HookArguments | None":
+    """Positional arguments, ``--pack`` and ``--strict``; None for anything else."""
+    positional: list[str] = []
+    pack: str | None = None
+    strict = False
+    words = iter(argv)
+    for word in words:
+        if word == "--strict":
+            strict = True
+        elif word == "--pack":
+            pack = next(words, None)
+            if pack is None:
+                return None
+        elif word.startswith("--pack="):
+            pack = word.partition("=")[2]
+        elif word.startswith("-"):
+            return None
+        else:
+            positional.append(word)
+    return positional, pack, strict
