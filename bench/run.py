@@ -2,6 +2,16 @@
 
     python bench/run.py [--sizes 10,1000,10000] [--repeat 5] [--no-peers] [--instructions]
 
+Each size has packwarden in three states of its cache (``$PACKWARDEN_HOME``):
+
+- cold, with a compiled policy: the cache has the compiled policy from an earlier run but no
+  per-file results and no run memo (at 10 files: the results are forgotten, as for files just
+  changed);
+- empty cache: every run gets a fresh, empty ``$PACKWARDEN_HOME``, as on a first run, a CI
+  runner without a kept cache, or (for the policy) the run after a pack or config edit, so the
+  run validates and compiles the packs (pydantic) before checking;
+- warm: a repeated ``check --all-files`` (sizes above 10).
+
 After the sizes, the commit-msg gate: its run right after policy-check on 10 staged manifests,
 against its own floor, ``python -c pass`` plus the git calls it makes (``--sizes ''`` runs
 only this).
@@ -34,11 +44,14 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 sys.path.insert(0, str(Path(__file__).parent))
 from generate import generate
 
 OUT = Path(__file__).parent / "out"
+HOME = OUT / "home"  # the kept cache
+EMPTY_HOME = OUT / "home-empty"  # removed before every run of an empty-cache workload
 PEERS = {"check-jsonschema": "check-jsonschema==0.39.0", "yamllint": "yamllint==1.38.0"}
 FLOOR = (
     "import sys, yaml\n"
@@ -73,17 +86,25 @@ def peer_schema() -> dict[str, object]:
     }
 
 
-def env() -> dict[str, str]:
+class Run(NamedTuple):
+    """One workload: its command line, what to do before each run (untimed), its cache folder."""
+
+    argv: list[str]
+    prepare: Callable[[], None] = lambda: None
+    home: Path = HOME
+
+
+def env(home: Path = HOME) -> dict[str, str]:
     clean = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    clean["PACKWARDEN_HOME"] = str(OUT / "home")
+    clean["PACKWARDEN_HOME"] = str(home)
     clean["NO_COLOR"] = "1"
     return clean
 
 
-def timed(argv: list[str], cwd: Path) -> tuple[float, int]:
+def timed(argv: list[str], cwd: Path, home: Path = HOME) -> tuple[float, int]:
     """Wall seconds and peak RSS in MiB of one run (the process and its waited-for children)."""
     start = time.perf_counter()
-    process = subprocess.Popen(argv, cwd=cwd, env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(argv, cwd=cwd, env=env(home), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
@@ -92,7 +113,7 @@ def timed(argv: list[str], cwd: Path) -> tuple[float, int]:
     return elapsed, usage.ru_maxrss // 1024
 
 
-def counted(argv: list[str], cwd: Path) -> float:
+def counted(argv: list[str], cwd: Path, home: Path = HOME) -> float:
     """Millions of instructions one run executes, in all its processes (callgrind).
 
     Each process logs to its own file: a child whose error output its parent captures (git run
@@ -103,7 +124,7 @@ def counted(argv: list[str], cwd: Path) -> float:
     logs.mkdir(parents=True)
     valgrind = ["valgrind", "--tool=callgrind", "--trace-children=yes", "--callgrind-out-file=/dev/null"]
     done = subprocess.run(
-        [*valgrind, f"--log-file={logs}/%p.log", *argv], cwd=cwd, env=env(), stdout=subprocess.DEVNULL, check=False
+        [*valgrind, f"--log-file={logs}/%p.log", *argv], cwd=cwd, env=env(home), stdout=subprocess.DEVNULL, check=False
     )
     if done.returncode not in (0, 1):
         raise SystemExit(f"{argv[:3]} exited {done.returncode} in {cwd}")
@@ -127,43 +148,49 @@ def repo(size: int) -> Path:
     return path
 
 
-def workloads(size: int, peers: Path | None) -> dict[str, tuple[list[str], Callable[[], None]]]:
+def workloads(size: int, peers: Path | None) -> dict[str, Run]:
     root = repo(size)
     files = (root / "files.txt").read_text().split("\n")
     bindir = Path(sys.executable).parent
     packwarden = str(bindir / "packwarden")
 
-    def nothing() -> None:
-        pass
-
     def forget_results() -> None:
         """A hook run on changed files: the cache exists, as after any earlier commit, but knows none of them."""
-        for database in (OUT / "home" / "cache").glob("results*.sqlite3"):
+        for database in (HOME / "cache").glob("results*.sqlite3"):
             with contextlib.closing(sqlite3.connect(database)) as db, db:
                 db.execute("DELETE FROM results")
 
     def clear_results() -> None:
         """Cold: no per-file results and no run memo (the compiled policy stays, as after any first run)."""
-        cache = OUT / "home" / "cache"
+        cache = HOME / "cache"
         for stale in [*cache.glob("results*.sqlite3*"), *cache.glob("runs/*")]:
             stale.unlink(missing_ok=True)
 
-    runs: dict[str, tuple[list[str], Callable[[], None]]] = {
-        "floor": ([sys.executable, "-c", FLOOR, str(root / "files.txt")], nothing),
-    }
+    def empty_home() -> None:
+        """Empty cache: no compiled policy, no results, no memo (a first run, a CI runner)."""
+        shutil.rmtree(EMPTY_HOME, ignore_errors=True)
+
+    runs: dict[str, Run] = {"floor": Run([sys.executable, "-c", FLOOR, str(root / "files.txt")])}
     if size <= 10:
-        runs["packwarden"] = ([str(bindir / "policy-check"), *files], forget_results)
+        runs["packwarden"] = Run([str(bindir / "policy-check"), *files], forget_results)
+        runs["packwarden empty cache"] = Run([str(bindir / "policy-check"), *files], empty_home, EMPTY_HOME)
     else:
-        runs["packwarden cold, 1 job"] = ([packwarden, "check", "--all-files", "--jobs", "1"], clear_results)
-        runs["packwarden cold, 2 jobs"] = ([packwarden, "check", "--all-files", "--jobs", "2"], clear_results)
-        runs["packwarden warm"] = ([packwarden, "check", "--all-files"], nothing)
+        runs["packwarden cold, 1 job"] = Run([packwarden, "check", "--all-files", "--jobs", "1"], clear_results)
+        runs["packwarden cold, 2 jobs"] = Run([packwarden, "check", "--all-files", "--jobs", "2"], clear_results)
+        runs["packwarden empty cache, 1 job"] = Run(
+            [packwarden, "check", "--all-files", "--jobs", "1"], empty_home, EMPTY_HOME
+        )
+        runs["packwarden empty cache, 2 jobs"] = Run(
+            [packwarden, "check", "--all-files", "--jobs", "2"], empty_home, EMPTY_HOME
+        )
+        runs["packwarden warm"] = Run([packwarden, "check", "--all-files"])
     if peers is not None:
         schema = OUT / "skill.schema.json"
         # In a child process: importing packwarden here would grow this process, and every child
         # forked from it would start with (and report as its peak RSS) this process's memory.
         subprocess.run([sys.executable, __file__, "--write-schema", str(schema)], check=True)
-        runs["check-jsonschema"] = ([str(peers / "check-jsonschema"), "--schemafile", str(schema), *files], nothing)
-        runs["yamllint"] = ([str(peers / "yamllint"), "-d", "relaxed", *files], nothing)
+        runs["check-jsonschema"] = Run([str(peers / "check-jsonschema"), "--schemafile", str(schema), *files])
+        runs["yamllint"] = Run([str(peers / "yamllint"), "-d", "relaxed", *files])
     return runs
 
 
@@ -175,7 +202,7 @@ GATE_COMMANDS = (
 )
 
 
-def gate_workloads() -> tuple[dict[str, tuple[list[str], Callable[[], None]]], Path]:
+def gate_workloads() -> tuple[dict[str, Run], Path]:
     """The commit-msg gate right after policy-check, on 10 staged manifests, and its floor's parts:
     ``python -c pass`` and each git call the gate makes (the gate makes them side by side)."""
     root = OUT / "repo-gate"
@@ -192,10 +219,10 @@ def gate_workloads() -> tuple[dict[str, tuple[list[str], Callable[[], None]]], P
     message = root / ".git" / "COMMIT_EDITMSG"
     message.write_text("Change every skill\n")
     return {
-        "python -c pass": ([sys.executable, "-c", "pass"], lambda: None),
-        "git diff --cached (staged artifacts)": (diff, lambda: None),
-        "git ls-files (staged config)": (ls_files, lambda: None),
-        "packwarden gate (answered from the memo)": ([sys.executable, "-c", GATE, str(message)], lambda: None),
+        "python -c pass": Run([sys.executable, "-c", "pass"]),
+        "git diff --cached (staged artifacts)": Run(diff),
+        "git ls-files (staged config)": Run(ls_files),
+        "packwarden gate (answered from the memo)": Run([sys.executable, "-c", GATE, str(message)]),
     }, root
 
 
@@ -206,11 +233,11 @@ def print_gate(values: dict[str, float], unit: str) -> None:
         print(f"| gate | {name} | {value:,.1f} {unit} | {value / floor:.2f} |")
 
 
-def prepared(size: int, peers: Path | None) -> tuple[dict[str, tuple[list[str], Callable[[], None]]], Path]:
+def prepared(size: int, peers: Path | None) -> tuple[dict[str, Run], Path]:
     """The workloads, with the page cache warm and the compiled policy built."""
     runs = workloads(size, peers)
     cwd = repo(size)
-    subprocess.run(runs["floor"][0], cwd=cwd, env=env(), check=True)  # warm the page cache
+    subprocess.run(runs["floor"].argv, cwd=cwd, env=env(), check=True)  # warm the page cache
     subprocess.run(
         [str(Path(sys.executable).parent / "packwarden"), "check", "--all-files"],
         cwd=cwd,
@@ -225,19 +252,19 @@ def measure(size: int, repeat: int, peers: Path | None) -> list[tuple[str, float
     runs, cwd = prepared(size, peers)
     samples: dict[str, list[tuple[float, int]]] = {name: [] for name in runs}
     for _ in range(repeat):
-        for name, (argv, prepare) in runs.items():
-            prepare()
-            samples[name].append(timed(argv, cwd))
+        for name, run in runs.items():
+            run.prepare()
+            samples[name].append(timed(run.argv, cwd, run.home))
     return [(name, statistics.median(s[0] for s in got), max(s[1] for s in got)) for name, got in samples.items()]
 
 
 def count(size: int, peers: Path | None) -> list[tuple[str, float]]:
     runs, cwd = prepared(size, peers)
     counts = []
-    for name, (argv, prepare) in runs.items():
+    for name, run in runs.items():
         if "2 jobs" not in name:
-            prepare()
-            counts.append((name, counted(argv, cwd)))
+            run.prepare()
+            counts.append((name, counted(run.argv, cwd, run.home)))
     return counts
 
 
@@ -266,7 +293,7 @@ def main() -> None:
             sys.stdout.flush()
         runs, cwd = gate_workloads()
         print("\n| workload | run | instructions | x floor |\n|---|---|---:|---:|")
-        print_gate({name: counted(argv, cwd) for name, (argv, _) in runs.items()}, "M")
+        print_gate({name: counted(run.argv, cwd) for name, run in runs.items()}, "M")
         return
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, {args.repeat} rounds, medians\n")
     print("| files | tool | wall | x floor | peak RSS |")
@@ -280,8 +307,8 @@ def main() -> None:
     runs, cwd = gate_workloads()
     samples: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(args.repeat * 4):  # short runs: more rounds for a steady median
-        for name, (argv, _) in runs.items():
-            samples[name].append(timed(argv, cwd)[0] * 1000)
+        for name, run in runs.items():
+            samples[name].append(timed(run.argv, cwd)[0] * 1000)
     print("\n| workload | run | wall | x floor |\n|---|---|---:|---:|")
     print_gate({name: statistics.median(values) for name, values in samples.items()}, "ms")
 

@@ -6,7 +6,7 @@ import os
 from collections.abc import Sequence
 
 from packwarden.model import builtin_rules as R
-from packwarden.model.errors import PolicyValidationError
+from packwarden.model.errors import PolicyValidationError, UsageError
 from packwarden.model.finding import Finding, Severity
 from packwarden.model.policy import EffectivePolicy
 from packwarden.model.record import Record
@@ -15,6 +15,7 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (~3 ms)
 if TYPE_CHECKING:
     from packwarden.cache.runs import RunMemo
     from packwarden.enforce import Verdict
+    from packwarden.packs.files import PackFiles
     from packwarden.workspace import FileSource
 
 
@@ -29,29 +30,36 @@ class CheckResult(Record):
         return self.verdict.exit_code
 
 
-def _source(cwd: str, staged: bool, all_files: bool, blob_ids: bool = False) -> tuple[str, FileSource]:
-    """Where the run reads; ``blob_ids``: files on disk also record their git blob ids."""
+def _source(
+    cwd: str, staged: bool, all_files: bool, *, blob_ids: bool = False, untracked: bool = False
+) -> tuple[str, FileSource]:
+    """Where the run reads; ``blob_ids``: files on disk also record their git blob ids;
+    ``untracked``: listings include files git does not ignore but does not track yet."""
     from packwarden.workspace import DiskFiles, IndexFiles, find_root
 
     root, in_git = find_root(cwd)
     if staged:
-        return root, IndexFiles(root, staged_only=not all_files)
-    return root, DiskFiles(root, in_git, blob_ids=blob_ids and in_git and root == cwd)
+        return root, IndexFiles(root, in_git, staged_only=not all_files)
+    return root, DiskFiles(root, in_git, blob_ids=blob_ids and in_git and root == cwd, untracked=untracked)
 
 
 def _policy(
-    source: FileSource, root: str, cwd: str, pack: str | None, strict: bool
-) -> tuple[EffectivePolicy, dict[str, str]]:
-    """The effective policy and the digests of its pack files."""
-    from packwarden.cache.policy import cached_policy_and_packs
+    source: FileSource, root: str, cwd: str, pack: str | None, strict: bool, use_cache: bool
+) -> tuple[EffectivePolicy, PackFiles]:
+    """The effective policy, and the record of every pack file it was built from."""
+    from packwarden.cache.policy import compiled_policy
     from packwarden.load.document import Problem
+    from packwarden.packs.files import PackFiles
     from packwarden.packs.inputs import CONFIG_PATH, PolicyInputs
+    from packwarden.workspace import IndexFiles
 
     config = source.read_config()
     if isinstance(config, Problem):
         error = Finding(R.CONFIG_INVALID.id, Severity.ERROR, f"{CONFIG_PATH} {config.message}", CONFIG_PATH)
         raise PolicyValidationError([error])
-    return cached_policy_and_packs(PolicyInputs(config, pack, strict, root, cwd))
+    files = PackFiles(root, source.read_repo_file)
+    inputs = PolicyInputs(config, pack, strict, root, cwd, staged=isinstance(source, IndexFiles))
+    return compiled_policy(inputs, files, use_cache=use_cache), files
 
 
 def _run_memo(root: str, policy: EffectivePolicy, source: FileSource) -> RunMemo | None:
@@ -65,13 +73,25 @@ def _run_memo(root: str, policy: EffectivePolicy, source: FileSource) -> RunMemo
     return RunMemo(root, policy.digest, "all", source.watched)
 
 
+def _here(cwd: str | os.PathLike[str] | None) -> str:
+    here = os.path.realpath(cwd or os.getcwd())
+    if not os.path.isdir(here):
+        raise UsageError(f"no such directory: {os.fspath(cwd or here)}")
+    return here
+
+
 def resolve(
-    *, cwd: str | os.PathLike[str] | None = None, pack: str | None = None, strict: bool = False, staged: bool = False
+    *,
+    cwd: str | os.PathLike[str] | None = None,
+    pack: str | None = None,
+    strict: bool = False,
+    staged: bool = False,
+    use_cache: bool = True,
 ) -> EffectivePolicy:
     """The effective policy for the repository at ``cwd`` (default: the current directory)."""
-    here = os.path.realpath(cwd or os.getcwd())
+    here = _here(cwd)
     root, source = _source(here, staged, all_files=False)
-    return _policy(source, root, here, pack, strict)[0]
+    return _policy(source, root, here, pack, strict, use_cache)[0]
 
 
 def _relative(root: str, cwd: str, paths: Sequence[str]) -> list[str]:
@@ -79,8 +99,15 @@ def _relative(root: str, cwd: str, paths: Sequence[str]) -> list[str]:
     return [os.path.relpath(os.path.normpath(os.path.join(cwd, path)), root).replace(os.sep, "/") for path in paths]
 
 
+def _missing(root: str, source: FileSource, wanted: Sequence[str], given: Sequence[str]) -> None:
+    """A path that names nothing is a mistake to say, not an empty run to pass."""
+    for relative, shown in zip(wanted, given, strict=True):
+        if not os.path.lexists(os.path.join(root, relative)) and not source.expand([relative]):
+            raise UsageError(f"{shown}: no such file or directory")
+
+
 def check(
-    paths: Sequence[str] = (),
+    paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] = (),
     *,
     cwd: str | os.PathLike[str] | None = None,
     all_files: bool = False,
@@ -90,58 +117,73 @@ def check(
     use_cache: bool = True,
     jobs: int | None = None,
 ) -> CheckResult:
-    """Check ``paths`` (or every file, or the staged files) against the effective policy.
+    """Check ``paths`` (a path or several; default: every file git does not ignore), every
+    tracked file (``all_files``) or the staged files against the effective policy.
 
-    ``use_cache`` reuses results for unchanged files; ``jobs`` caps worker processes for large
-    runs (default: the usable cores, at most 8). Raises PolicyValidationError or
-    PolicyNotFoundError when the policy itself is broken.
+    ``use_cache`` reuses compiled policies and results for unchanged inputs; ``jobs`` caps
+    worker processes for large runs (default and maximum: the usable cores, at most 8). Raises
+    PolicyValidationError or PolicyNotFoundError when the policy itself is broken, UsageError
+    for a path or directory that does not exist.
     """
     from packwarden.packs.inputs import CONFIG_PATH
 
-    here = os.path.realpath(cwd or os.getcwd())
-    for_gate = use_cache and not all_files and (staged or bool(paths))  # a hook's run: the gate may ask
-    root, source = _source(here, staged, all_files, blob_ids=for_gate)
-    if staged and not all_files and CONFIG_PATH in source.all_paths():
-        # a staged change to the config re-checks everything it governs: the whole index
+    given = [os.fspath(paths)] if isinstance(paths, (str, os.PathLike)) else [os.fspath(p) for p in paths]
+    here = _here(cwd)
+    for_gate = use_cache and not all_files and (staged or bool(given))  # a hook's run: the gate may ask
+    root, source = _source(here, staged, all_files, blob_ids=for_gate, untracked=not all_files)
+    policy, files = _policy(source, root, here, pack, strict, use_cache)
+    wanted = _relative(root, here, given)
+    _missing(root, source, wanted, given)
+    inputs = {CONFIG_PATH, *files.repo_inputs()}
+    if staged and not all_files and inputs.intersection(source.all_paths()):
+        # a staged policy input re-checks everything it governs: the whole index
         root, source = _source(here, staged, all_files=True)
-    policy, packs = _policy(source, root, here, pack, strict)
-    wanted = _relative(root, here, paths)
-    memo = _run_memo(root, policy, source) if use_cache and (all_files or not wanted) else None
+    memo = _run_memo(root, policy, source) if use_cache and all_files else None
     remembered = memo.load() if memo is not None else None
     if remembered is not None:
         return _result(policy, remembered[0], remembered[1])
     from packwarden.artifacts.kinds import ArtifactTable
-    from packwarden.runner import default_jobs, run_checks
+    from packwarden.runner import run_checks
 
-    if all_files or CONFIG_PATH in wanted or (not wanted and not staged):
+    if all_files or inputs.intersection(wanted) or not wanted:
         candidates = source.all_paths()
     else:
-        candidates = source.expand(wanted) if wanted else source.all_paths()
+        candidates = source.expand(wanted)
     findings: list[Finding] = []
     outside = [path for path in candidates if path.startswith("../")]
-    if outside:
+    if outside or source.unreadable:
         from packwarden.engine import builtin_finding
 
         findings.extend(builtin_finding(policy, R.PATH_OUTSIDE_REPO, "is outside the repository", p) for p in outside)
+        findings.extend(
+            builtin_finding(policy, R.PATH_UNREADABLE, "is a folder that cannot be listed; not checked", p)
+            for p in source.unreadable
+        )
     artifacts = ArtifactTable(policy.artifacts).artifacts(p for p in candidates if not p.startswith("../"))
-    checked, files = run_checks(
-        policy, source, artifacts, use_cache=use_cache, jobs=default_jobs() if jobs is None else jobs
-    )
+    checked, count = run_checks(policy, source, artifacts, use_cache=use_cache, jobs=jobs_for(jobs))
     findings.extend(checked)
     timed_out = any(f.rule == R.PACK_REGEX_TIMEOUT.id for f in findings)  # may not time out next time
-    result = _result(policy, findings, files)
+    result = _result(policy, findings, count)
     if memo is not None and not timed_out:
-        memo.store(findings, files)
+        memo.store(findings, count)
     if for_gate and source.blob_ids and root == here and not outside and not timed_out and result.exit_code != 2:
-        _remember_for_gate(result, checked, source.blob_ids, packs, [a.path for a in artifacts], (root, pack, strict))
+        _remember_for_gate(result, checked, source.blob_ids, files, [a.path for a in artifacts], (root, pack, strict))
     return result
+
+
+def jobs_for(asked: int | None) -> int:
+    """Worker processes: as asked, but never more than the usable cores (nor fewer than one)."""
+    from packwarden.runner import default_jobs
+
+    usable = default_jobs()
+    return usable if asked is None else max(1, min(asked, usable))
 
 
 def _remember_for_gate(
     result: CheckResult,
     file_findings: list[Finding],
     blob_ids: dict[str, str],
-    packs: dict[str, str],
+    files: PackFiles,
     checked: list[str],
     request: tuple[str, str | None, bool],
 ) -> None:
@@ -151,19 +193,32 @@ def _remember_for_gate(
     """
     from packwarden.cache import gate
     from packwarden.enforce import blocks
+    from packwarden.model.digest import git_blob_id
+    from packwarden.packs import builtin
+    from packwarden.packs.files import BUILTIN
     from packwarden.packs.inputs import CONFIG_PATH
 
     policy = result.policy
     specs = gate.pathspecs(policy.artifacts)
     if specs is None or len(checked) > gate.MAX_FILES:
         return
+    inputs: dict[str, str | None] = {CONFIG_PATH: blob_ids.get(CONFIG_PATH)}
+    outside: dict[str, str] = {}
+    for pack_file in files.read:
+        if pack_file.in_repo:
+            inputs[pack_file.resolved] = pack_file.digest
+            inputs.update((link, git_blob_id(os.fsencode(target))) for link, target in pack_file.links)
+        elif pack_file.name.startswith(BUILTIN):
+            outside[str(builtin.pack_dir(pack_file.resolved) / "pack.yaml")] = pack_file.digest
+        else:
+            outside[pack_file.resolved] = pack_file.digest
     by_path: dict[str, list[tuple[bool, dict[str, object]]]] = {}
     for finding in file_findings:
         by_path.setdefault(finding.path, []).append((blocks(finding, policy.mode, policy.fail_on), finding.to_dict()))
     gate.store(
         gate.memo_path(*request),
-        config_blob=blob_ids.get(CONFIG_PATH),
-        dependencies=packs,
+        inputs=inputs,
+        outside=outside,
         specs=specs,
         blobs={path: blob_ids[path] for path in checked if path in blob_ids},
         findings=by_path,

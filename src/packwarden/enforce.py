@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
+from packwarden.model import builtin_rules as R
 from packwarden.model.finding import Finding, Severity
 from packwarden.model.policy import EffectivePolicy
 from packwarden.model.record import Record
@@ -13,7 +14,6 @@ EXIT_CLEAN = 0
 EXIT_BLOCKED = 1
 EXIT_INPUT_ERROR = 2
 EXIT_INTERNAL = 3
-INPUT_RULE_PREFIXES = ("pack.", "config.")
 
 
 class Verdict(Record):
@@ -35,8 +35,13 @@ def blocks(finding: Finding, mode: str, fail_on: Severity) -> bool:
 
 
 def is_input_error(finding: Finding) -> bool:
-    """A broken pack or config: the tool's own inputs (exit 2, whatever the mode)."""
-    return finding.rule.startswith(INPUT_RULE_PREFIXES) and finding.severity.rank >= Severity.ERROR.rank
+    """A broken pack or config: the tool's own inputs (exit 2, whatever the mode).
+
+    Only packwarden's own rules say so (``BuiltinRule.input_error``); a pack's rule never
+    does, whatever its id looks like.
+    """
+    builtin = R.of(finding)
+    return builtin is not None and builtin.input_error and finding.severity.rank >= Severity.ERROR.rank
 
 
 def decide(findings: Iterable[Finding], policy: EffectivePolicy) -> Verdict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from types import MappingProxyType
 
 from packwarden.artifacts.kinds import Artifact
 from packwarden.checks import CheckKind, kinds_for
@@ -10,10 +11,13 @@ from packwarden.checks.fieldpath import Resolution, resolve
 from packwarden.checks.target import Hit, Target, show
 from packwarden.load.document import Document, PosDict
 from packwarden.model import builtin_rules as R
-from packwarden.model.finding import Finding, Severity
-from packwarden.model.pattern import PatternTimeout
+from packwarden.model.finding import BUILTIN_PACK, Finding, Severity
+from packwarden.model.pattern import BUDGET_SECONDS, Budget, PatternTimeout
 from packwarden.model.policy import EffectivePolicy
 from packwarden.model.rule import Rule
+
+MAX_FINDINGS_PER_RULE = 50  # per file; the rest are counted in one more finding
+_NO_METADATA: MappingProxyType[str, str] = MappingProxyType({})
 
 
 def _message(rule: Rule, hit: Hit) -> str:
@@ -25,33 +29,50 @@ def _message(rule: Rule, hit: Hit) -> str:
 
 
 def _finding(rule: Rule, hit: Hit, artifact: Artifact) -> Finding:
-    metadata = {"field": hit.field} if hit.field else {}
     return Finding(
-        rule.id,
-        rule.severity,
-        _message(rule, hit),
-        artifact.path,
-        hit.line,
-        hit.column,
-        rule.pack,
-        rule.fix,
-        artifact.kind,
-        metadata,
+        rule=rule.id,
+        severity=rule.severity,
+        message=_message(rule, hit),
+        path=artifact.path,
+        line=hit.line,
+        column=hit.column,
+        pack=rule.pack,
+        fix=rule.fix,
+        scope=artifact.kind,
+        metadata=MappingProxyType({"field": hit.field}) if hit.field else _NO_METADATA,
+    )
+
+
+def _more(rule: Rule, first: Hit, count: int, artifact: Artifact) -> Finding:
+    """Stands for the ``count`` findings past the cap, at the first of them, as severe as they are."""
+    noun = "finding" if count == 1 else "findings"
+    return Finding(
+        rule=rule.id,
+        severity=rule.severity,
+        message=f"and {count} more {noun} of this rule in this file",
+        path=artifact.path,
+        line=first.line,
+        column=first.column,
+        pack=rule.pack,
+        fix=rule.fix,
+        scope=artifact.kind,
+        metadata=MappingProxyType({"omitted": str(count)}),
     )
 
 
 def _timeout(rule: Rule, artifact: Artifact) -> Finding:
-    message = f"rule {rule.id}: pattern timed out on {artifact.path}; the file was not checked by it"
+    """packwarden's own finding against the pack rule whose patterns used up their budget."""
     return Finding(
-        R.PACK_REGEX_TIMEOUT.id,
-        Severity.ERROR,
-        message,
-        rule.source or rule.pack,
-        rule.line,
-        rule.column,
-        rule.pack,
-        "simplify the pattern: avoid nested quantifiers and back-references",
-        artifact.kind,
+        rule=R.PACK_REGEX_TIMEOUT.id,
+        severity=Severity.ERROR,
+        message=f"rule {rule.id}: pattern timed out on {artifact.path}; the rest of the file was not checked by it",
+        path=rule.source or rule.pack,
+        line=rule.line,
+        column=rule.column,
+        pack=BUILTIN_PACK,
+        fix="simplify the pattern: avoid nested quantifiers and back-references",
+        scope=artifact.kind,
+        metadata=MappingProxyType({"rule": rule.id, "rule_pack": rule.pack}),
     )
 
 
@@ -65,15 +86,15 @@ def builtin_finding(
     kind: str = "",
 ) -> Finding:
     return Finding(
-        rule.id,
-        policy.severity_of(rule),
-        message,
-        path,
-        line,
-        column,
-        "packwarden",
-        _BUILTIN_FIX.get(rule.id, ""),
-        kind,
+        rule=rule.id,
+        severity=policy.severity_of(rule),
+        message=message,
+        path=path,
+        line=line,
+        column=column,
+        pack=BUILTIN_PACK,
+        fix=_BUILTIN_FIX.get(rule.id, ""),
+        scope=kind,
     )
 
 
@@ -102,10 +123,41 @@ def _plan(rules: tuple[Rule, ...], kind: str) -> Plan:
     return plan
 
 
+def _check_rule(
+    rule: Rule, kinds: tuple[CheckKind, ...], target: Target, artifact: Artifact, findings: list[Finding]
+) -> None:
+    """One rule's findings on one file, at most MAX_FINDINGS_PER_RULE of them and then one that
+    counts the rest; a pattern that runs out of time ends the rule with a timeout finding."""
+    shown = omitted = 0
+    first_omitted: Hit | None = None
+    timed_out = False
+    try:
+        for kind in kinds:
+            for hit in kind.check(rule, target):
+                if shown < MAX_FINDINGS_PER_RULE:
+                    findings.append(_finding(rule, hit, artifact))
+                    shown += 1
+                else:
+                    if first_omitted is None:
+                        first_omitted = hit
+                    omitted += 1
+    except PatternTimeout:
+        timed_out = True
+    if first_omitted is not None:
+        findings.append(_more(rule, first_omitted, omitted, artifact))
+    if timed_out:
+        findings.append(_timeout(rule, artifact))
+
+
 def check_document(
-    policy: EffectivePolicy, artifact: Artifact, document: Document, rules: Iterable[Rule] | None = None
+    policy: EffectivePolicy,
+    artifact: Artifact,
+    document: Document,
+    rules: Iterable[Rule] | None = None,
+    regex_seconds: float = BUDGET_SECONDS,
 ) -> list[Finding]:
-    """Every finding of the policy's rules for one loaded artifact."""
+    """Every finding of the policy's rules for one loaded artifact. Each rule's back-tracking
+    patterns may spend ``regex_seconds`` on it in all (RE2 patterns are not limited)."""
     findings = [
         builtin_finding(policy, p.rule, p.message, artifact.path, p.line, p.column, artifact.kind)
         for p in document.problems
@@ -126,10 +178,6 @@ def check_document(
             resolution = resolutions.get(rule.field)
             if resolution is None:
                 resolution = resolutions[rule.field] = resolve(data, rule.field)
-        target = Target(artifact.kind, document.text, data, resolution)
-        try:
-            for kind in kinds:
-                findings.extend(_finding(rule, hit, artifact) for hit in kind.check(rule, target))
-        except PatternTimeout:
-            findings.append(_timeout(rule, artifact))
+        target = Target(artifact.kind, document.text, data, resolution, Budget(regex_seconds))
+        _check_rule(rule, kinds, target, artifact, findings)
     return findings

@@ -1,15 +1,17 @@
 """The git calls packwarden needs, through the git executable.
 
 gitpython wraps the same executable but costs ~70 ms to import, more than the whole hook's
-budget (see docs/performance.md), so this module speaks to git directly. Every call inherits
-the environment: GIT_INDEX_FILE set by ``git commit -a`` or ``git commit <path>`` and
-GIT_DIR of linked worktrees are honoured as git itself honours them.
+budget (see docs/performance.md), so this module speaks to git directly. Every call runs in
+``gitenv.git_environment()``: GIT_INDEX_FILE set by ``git commit -a`` or ``git commit <path>``
+and GIT_DIR of linked worktrees are honoured as git itself honours them, while the variables
+that would change git's answers (pathspec magic, external diff, ...) are dropped.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from packwarden.gitenv import DIFF_CACHED, OPTIONS, git_environment
 from packwarden.model.errors import GitError
 from packwarden.model.record import Record
 
@@ -25,14 +27,14 @@ class IndexEntry(Record):
 
 def git_command(args: Sequence[str], cwd: str) -> list[str]:
     """The command line of one git call, run as if started in ``cwd``."""
-    return ["git", "-C", cwd, *args]
+    return ["git", "-C", cwd, *OPTIONS, *args]
 
 
 def run_git(args: Sequence[str], cwd: str) -> bytes:
     from packwarden import spawn  # not subprocess: ~48 M instructions to import
 
     try:
-        status, out, err = spawn.run(git_command(args, cwd))
+        status, out, err = spawn.run(git_command(args, cwd), git_environment())
     except OSError as exc:
         raise GitError(f"cannot run git: {exc.strerror}") from exc
     if status != 0:
@@ -45,15 +47,16 @@ def _split_z(out: bytes) -> list[str]:
     return [part.decode("utf-8", "surrogateescape") for part in out.split(b"\0") if part]
 
 
-def tracked_files(cwd: str, under: Sequence[str] = ()) -> list[str]:
-    """Paths in the index, relative to ``cwd``."""
-    return _split_z(run_git(["ls-files", "-z", "--", *under], cwd))
+def tracked_files(cwd: str, under: Sequence[str] = (), *, untracked: bool = False) -> list[str]:
+    """Paths in the index, relative to ``cwd`` (``untracked``: and files git does not ignore)."""
+    others = ["--cached", "--others", "--exclude-standard"] if untracked else []
+    return _split_z(run_git(["--literal-pathspecs", "ls-files", "-z", *others, "--", *under], cwd))
 
 
 def index_entries(cwd: str, under: Sequence[str] = ()) -> list[IndexEntry]:
     """Index entries (mode, blob id, path relative to ``cwd``), stage 0 only; all, or ``under``."""
     entries = []
-    for record in _split_z(run_git(["ls-files", "-s", "-z", "--", *under], cwd)):
+    for record in _split_z(run_git(["--literal-pathspecs", "ls-files", "-s", "-z", "--", *under], cwd)):
         meta, _, path = record.partition("\t")
         mode, oid, stage = meta.split(" ")
         if stage == "0":
@@ -64,7 +67,7 @@ def index_entries(cwd: str, under: Sequence[str] = ()) -> list[IndexEntry]:
 def staged_entries(cwd: str) -> list[IndexEntry]:
     """Entries added, copied, modified or changed in type in the index, relative to ``cwd``."""
     out = run_git(
-        ["diff", "--cached", "--raw", "-z", "--no-abbrev", "--no-renames", "--relative", "--diff-filter=ACMT"], cwd
+        [*DIFF_CACHED, "--relative"], cwd
     )
     parts = out.split(b"\0")
     entries = []
@@ -83,7 +86,13 @@ def read_blobs(cwd: str, oids: Sequence[str], max_bytes: int) -> dict[str, bytes
     import subprocess
     import threading
 
-    process = subprocess.Popen(["git", "cat-file", "--batch"], cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    process = subprocess.Popen(
+        git_command(["cat-file", "--batch"], cwd),
+        env=git_environment(),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
     assert process.stdin is not None and process.stdout is not None
     request = "".join(f"{oid}\n" for oid in oids).encode("ascii")
 

@@ -14,10 +14,13 @@ from collections.abc import Iterable, Sequence
 
 from packwarden import git
 from packwarden.load.document import Problem
-from packwarden.load.limits import MAX_CONFIG_BYTES, MAX_FILE_BYTES
+from packwarden.load.files import read_capped
+from packwarden.load.limits import MAX_CONFIG_BYTES, MAX_FILE_BYTES, MAX_PACK_BYTES
 from packwarden.model import builtin_rules as R
 from packwarden.model.digest import git_blob_id
+from packwarden.model.errors import GitError
 from packwarden.model.filestat import UNKNOWN_STAT, FileStat, file_stat, lstat_of
+from packwarden.packs.files import DiskRepo, RepoFile, resolve_index_links
 from packwarden.packs.inputs import CONFIG_PATH
 
 
@@ -43,38 +46,34 @@ def find_root(cwd: str) -> tuple[str, bool]:
 
 _GIT_LOCATION_VARIABLES = ("GIT_DIR", "GIT_INDEX_FILE", "GIT_WORK_TREE", "GIT_COMMON_DIR")
 
-# Never through a link swapped in after lstat, never blocking on a FIFO swapped in after it.
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-
-
-def _read_at_most(full: str, expected: int, max_bytes: int) -> bytes:
-    """Up to ``max_bytes + 1`` bytes (one more than the cap shows the file is too large).
-
-    Reads ``expected`` (the size lstat gave) at once rather than allocating the whole cap.
-    """
-    descriptor = os.open(full, _OPEN_FLAGS)
-    try:
-        chunks: list[bytes] = []
-        total, want = 0, expected + 1
-        while total <= max_bytes:
-            chunk = os.read(descriptor, want)
-            chunks.append(chunk)
-            total += len(chunk)
-            if len(chunk) < want:  # a short read of a regular file is its end
-                break
-            want = min(max_bytes + 1 - total, 1 << 16)
-        return b"".join(chunks)
-    finally:
-        os.close(descriptor)
-
+# Folders a whole-tree walk outside git never enters: version control, environments, caches.
+SKIPPED_FOLDERS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".venv",
+        "venv",
+        ".tox",
+        ".nox",
+        "node_modules",
+        "__pycache__",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+    }
+)
 
 class DiskFiles:
     """Files in the working tree under ``root``."""
 
-    def __init__(self, root: str, in_git: bool, blob_ids: bool = False) -> None:
-        """``blob_ids``: record the git blob id of every file read (the gate memo's input)."""
+    def __init__(self, root: str, in_git: bool, blob_ids: bool = False, untracked: bool = False) -> None:
+        """``blob_ids``: record the git blob id of every file read (the gate memo's input);
+        ``untracked``: listings include files git does not track and does not ignore."""
         self.root = root
         self.in_git = in_git
+        self.untracked = untracked
+        self.unreadable: list[str] = []  # folders a walk could not list
         self._real_root = os.path.realpath(root)
         self._inside_cache: dict[str, bool] = {}
         self.watched: dict[str, FileStat | None] = {}  # the lstat of every path read (the run memo's input)
@@ -83,7 +82,7 @@ class DiskFiles:
     def all_paths(self) -> list[str]:
         if self.in_git:
             self._watch_index()
-            return git.tracked_files(self.root)
+            return git.tracked_files(self.root, untracked=self.untracked)
         self.watched["."] = UNKNOWN_STAT  # no one stat stands for a walked tree's listing
         return self._walk(self.root)
 
@@ -97,9 +96,16 @@ class DiskFiles:
             self.watched[".git/index"] = lstat_of(f"{self.root}/.git/index")
 
     def _walk(self, top: str) -> list[str]:
+        """Every file below ``top`` outside git: the folders of tools and environments skipped,
+        the folders that cannot be listed remembered (``unreadable``), links never followed."""
         found: list[str] = []
-        for directory, dirs, files in os.walk(top):
-            dirs[:] = sorted(d for d in dirs if d != ".git")
+
+        def unreadable(error: OSError) -> None:
+            where = os.path.relpath(error.filename, self.root).replace(os.sep, "/") if error.filename else "."
+            self.unreadable.append(where)
+
+        for directory, dirs, files in os.walk(top, onerror=unreadable):
+            dirs[:] = sorted(d for d in dirs if d not in SKIPPED_FOLDERS)
             base = os.path.relpath(directory, self.root).replace(os.sep, "/")
             found.extend(name if base == "." else f"{base}/{name}" for name in sorted(files))
         return found
@@ -110,7 +116,7 @@ class DiskFiles:
         for path in paths:
             full = os.path.join(self.root, path)
             if os.path.isdir(full) and not os.path.islink(full):
-                listed = git.tracked_files(self.root, [path]) if self.in_git else self._walk(full)
+                listed = git.tracked_files(self.root, [path], untracked=True) if self.in_git else self._walk(full)
                 out.extend(listed)
             else:
                 out.append(path)
@@ -150,16 +156,19 @@ class DiskFiles:
             return Problem(R.PATH_UNREADABLE, "is not a regular file")
         if info.st_size > max_bytes:
             return Problem(R.PARSE_TOO_LARGE, f"file is {info.st_size} bytes; the limit is {max_bytes}")
-        try:
-            data = _read_at_most(full, info.st_size, max_bytes)
-        except OSError as exc:
-            return Problem(R.PATH_UNREADABLE, f"cannot read: {exc.strerror}")
-        if self.blob_ids is not None and len(data) <= max_bytes:
+        data = read_capped(full, max_bytes, follow_links=False)  # never through a link swapped in
+        if not isinstance(data, bytes):
+            return data
+        if self.blob_ids is not None:
             self.blob_ids[path] = git_blob_id(data)
         return data
 
     def read_config(self) -> bytes | Problem | None:
         return self.read(CONFIG_PATH, MAX_CONFIG_BYTES)
+
+    def read_repo_file(self, path: str) -> RepoFile | Problem | None:
+        """A policy input (a repository pack): through links that stay inside the repository."""
+        return DiskRepo(self.root).read(path)
 
     def prefetch(self, paths: Sequence[str]) -> None:
         """Disk reads happen one by one; nothing to batch."""
@@ -168,13 +177,16 @@ class DiskFiles:
 class IndexFiles:
     """Files as staged in the git index (what the commit will contain)."""
 
-    def __init__(self, root: str, staged_only: bool) -> None:
+    def __init__(self, root: str, in_git: bool, staged_only: bool) -> None:
+        if not in_git:
+            raise GitError(f"not a git repository: {root} (--staged and the gate read the git index)")
         self.root = root
         self.staged_only = staged_only
+        self.unreadable: list[str] = []
         listed = git.staged_entries(root) if staged_only else git.index_entries(root)
         self._entries: dict[str, git.IndexEntry] = {entry.path: entry for entry in listed}
         self._blobs: dict[str, bytes | int] = {}
-        self._config_looked_up = False
+        self._others: dict[str, git.IndexEntry | None] = {}  # entries looked up that this run does not check
         self.watched: dict[str, FileStat | None] = {}  # stays empty: no run memo serves the index
         self.blob_ids: dict[str, str] = {}  # the id of every blob read, as git lists it
 
@@ -202,14 +214,10 @@ class IndexFiles:
 
     def _config_entry(self) -> git.IndexEntry | None:
         """The config as staged: among the changes, or else unchanged in the index."""
-        if CONFIG_PATH not in self._entries and self.staged_only and not self._config_looked_up:
-            self._config_looked_up = True
-            for entry in git.index_entries(self.root, [CONFIG_PATH]):
-                self._entries[CONFIG_PATH] = entry
-        return self._entries.get(CONFIG_PATH)
+        return self._entry(CONFIG_PATH)
 
     def read(self, path: str, max_bytes: int = MAX_FILE_BYTES) -> bytes | Problem | None:
-        entry = self._entries.get(path)
+        entry = self._entries.get(path) or self._others.get(path)
         if entry is None:
             return None
         if entry.mode == git.MODE_SYMLINK:
@@ -242,6 +250,38 @@ class IndexFiles:
         if self._config_entry() is None:
             return None
         return self.read(CONFIG_PATH, MAX_CONFIG_BYTES)
+
+    def _entry(self, path: str) -> git.IndexEntry | None:
+        """The index entry at exactly ``path``, whether this run checks it or not."""
+        if path in self._entries:
+            return self._entries[path]
+        if path not in self._others and self.staged_only:
+            found = [entry for entry in git.index_entries(self.root, [path]) if entry.path == path]
+            self._others[path] = found[0] if found else None
+        return self._others.get(path)
+
+    def _link_target(self, path: str) -> str | None:
+        entry = self._entry(path)
+        if entry is None or entry.mode != git.MODE_SYMLINK:
+            return None
+        blob = git.read_blobs(self.root, [entry.oid], 4096).get(entry.oid, b"")
+        return blob.decode("utf-8", "surrogateescape") if isinstance(blob, bytes) else "/"
+
+    def read_repo_file(self, path: str) -> RepoFile | Problem | None:
+        """A policy input (a repository pack) as staged: through staged links inside the repository."""
+        resolved = resolve_index_links(path, self._link_target)
+        if isinstance(resolved, Problem):
+            return resolved
+        real, links = resolved
+        entry = self._entry(real)
+        if entry is None:
+            return None
+        if entry.mode == git.MODE_SUBMODULE:
+            return Problem(R.PATH_SUBMODULE, "is a submodule; not read")
+        blob = git.read_blobs(self.root, [entry.oid], MAX_PACK_BYTES)[entry.oid]
+        if isinstance(blob, int):
+            return Problem(R.PARSE_TOO_LARGE, f"file is {blob} bytes; the limit is {MAX_PACK_BYTES}")
+        return RepoFile(real, links, blob)
 
 
 FileSource = DiskFiles | IndexFiles

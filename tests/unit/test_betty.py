@@ -30,6 +30,13 @@ def read(text: str) -> LoadedPack:
     return read_pack(textwrap.dedent(text).encode("utf-8"), "profile.yaml")
 
 
+def errors(text: str) -> list[tuple[int, int, str]]:
+    with pytest.raises(PolicyValidationError) as info:
+        read(text)
+    assert all(error.rule == "pack.invalid" and error.path == "profile.yaml" for error in info.value.errors)
+    return [(e.line, e.column, e.message) for e in info.value.errors]
+
+
 def warnings(pack: LoadedPack) -> list[tuple[int, int, str]]:
     for warning in pack.warnings:
         assert warning.rule == "pack.meaningless"
@@ -149,7 +156,7 @@ def test_default_profile() -> None:
             15,
             7,
             "rule default.openapi-specifications-must-include-a-title checks nothing "
-            "(no pattern, required, allowed_values or forbidden_values); skipped",
+            "(no pattern, required: true, allowed_values or forbidden_values); skipped",
         ),
         (
             21,
@@ -203,8 +210,8 @@ def test_permissions_profile_warns_about_scopes_that_are_not_artifacts() -> None
         ),
     ]
     assert warnings(pack) == [
-        (6, 10, f"scope {name!r} is not an artifact kind packwarden checks; ignored")
-        for name in ("create", "update", "register")
+        (6, column, f"scope {name!r} is not an artifact kind packwarden checks; ignored")
+        for column, name in ((11, "create"), (19, "update"), (27, "register"))
     ]
 
 
@@ -361,7 +368,10 @@ def test_informational_keys_are_silent() -> None:
     assert pack.spec.meta.description == "d"
 
 
-@pytest.mark.parametrize(("enforcement", "mode"), [("blocking", "block"), ("warning", "warn")])
+@pytest.mark.parametrize(
+    ("enforcement", "mode"),
+    [("blocking", "block"), ("block", "block"), ("strict", "block"), ("warning", "warn"), ("warn", "warn")],
+)
 def test_enforcement_modes(enforcement: str, mode: str) -> None:
     pack = read(f"policy: {{name: p, enforcement: {enforcement}, rules: [{{field: a, required: true}}]}}\n")
     assert pack.spec.enforcement.mode == mode
@@ -369,9 +379,16 @@ def test_enforcement_modes(enforcement: str, mode: str) -> None:
 
 
 def test_an_unknown_enforcement_falls_back_to_warn_with_a_warning() -> None:
-    pack = read("policy:\n  name: p\n  enforcement: strict\n  rules: [{field: a, required: true}]\n")
+    pack = read("policy:\n  name: p\n  enforcement: lenient\n  rules: [{field: a, required: true}]\n")
     assert pack.spec.enforcement.mode == "warn"
-    assert warnings(pack) == [(2, 3, "enforcement 'strict' is not 'blocking' or 'warning'; using warn mode")]
+    assert warnings(pack) == [(3, 16, "enforcement 'lenient' is not 'blocking' or 'warning'; using warn mode")]
+
+
+@pytest.mark.parametrize("value", ["{mode: blocking}", "[blocking]", "null", "1", "true"])
+def test_an_enforcement_that_is_not_a_name_is_an_error(value: str) -> None:
+    found = errors(f"policy:\n  name: p\n  enforcement: {value}\n  rules: [{{field: a, required: true}}]\n")
+    assert [(line, column) for line, column, _ in found] == [(3, 16)]
+    assert found[0][2].startswith("enforcement must be 'blocking' or 'warning', not ")
 
 
 @pytest.mark.parametrize(
@@ -389,9 +406,34 @@ def test_scopes_map_to_artifact_kinds(scope: str, kinds: tuple[str, ...]) -> Non
     assert pack.warnings == ()
 
 
-def test_a_scope_that_is_not_a_name_falls_back_to_manifests() -> None:
-    pack = read("policy: {name: p, scope: 5, rules: [{field: a, required: true}]}\n")
+@pytest.mark.parametrize(
+    ("scope", "message"),
+    [
+        ("5", "scope the number 5 is not a kind name or a list of them; ignored"),
+        ("null", "scope null is not a kind name or a list of them; ignored"),
+        ("{x: 1}", "scope a mapping is not a kind name or a list of them; ignored"),
+        ("[]", "scope names no kind; ignored"),
+    ],
+)
+def test_a_scope_that_is_not_a_name_falls_back_to_manifests_with_a_warning(scope: str, message: str) -> None:
+    pack = read(f"policy:\n  name: p\n  scope: {scope}\n  rules: [{{field: a, required: true}}]\n")
     assert pack.rules[0].applies_to == MANIFESTS
+    assert warnings(pack) == [(3, 10, message)]
+
+
+def test_scope_items_that_are_not_names_are_warnings_at_the_item() -> None:
+    pack = read("policy:\n  name: p\n  scope: [1, [2], agent]\n  rules: [{field: a, required: true}]\n")
+    assert pack.rules[0].applies_to == ("agent",)
+    assert warnings(pack) == [
+        (3, 11, "scope item the number 1 is not a kind name; ignored"),
+        (3, 14, "scope item a list is not a kind name; ignored"),
+    ]
+
+
+def test_a_rule_scope_with_no_kind_left_falls_back_to_the_profile_scope() -> None:
+    pack = read("policy:\n  name: p\n  scope: skill\n  rules:\n    - {field: a, required: true, scope: [{}]}\n")
+    assert pack.rules[0].applies_to == ("skill",)
+    assert warnings(pack) == [(5, 42, "scope item a mapping is not a kind name; ignored")]
 
 
 def test_a_rule_scope_overrides_the_profile_scope_and_warns_for_unknown_names() -> None:
@@ -466,7 +508,7 @@ def test_an_unknown_check_is_a_warning_and_the_rule_is_skipped() -> None:
     assert [message for _, _, message in warnings(pack)] == [
         "profile key 'other' has no meaning for packwarden; ignored",
         "rule r: check 'regex_match' is unknown; ignored",
-        "rule r checks nothing (no pattern, required, allowed_values or forbidden_values); skipped",
+        "rule r checks nothing (no pattern, required: true, allowed_values or forbidden_values); skipped",
     ]
 
 
@@ -546,9 +588,19 @@ def test_a_policy_that_is_not_a_mapping_is_an_error() -> None:
     assert ("'policy' must be a mapping", 1, 9) in [(e.message, e.line, e.column) for e in info.value.errors]
 
 
-def test_rules_that_are_not_a_list_convert_to_no_rules() -> None:
-    pack = read("policy: {name: p, rules: {a: 1}}\n")
-    assert pack.rules == ()
+@pytest.mark.parametrize(
+    ("rules", "shape"),
+    [("{a: 1}", "a mapping"), ("x", "'x'"), ("5", "the number 5"), ("null", "null"), ("''", "''")],
+)
+def test_rules_that_are_not_a_list_are_an_error(rules: str, shape: str) -> None:
+    assert errors(f"policy:\n  name: p\n  rules: {rules}\n") == [
+        (3, 10, f"'rules' must be a list of rules, not {shape}")
+    ]
+
+
+def test_a_profile_without_rules_warns_that_it_checks_nothing() -> None:
+    assert warnings(read("policy: {name: p}\n")) == [(1, 9, "the profile has no 'rules'; it checks nothing")]
+    assert warnings(read("policy: {name: p, rules: []}\n")) == [(1, 26, "'rules' is empty; the profile checks nothing")]
 
 
 def test_convert_keeps_positions_for_the_native_tree() -> None:
@@ -580,3 +632,144 @@ def test_a_corpus_profile_selected_by_path_becomes_the_policy(tmp_path: Path) ->
     assert [w.message for w in policy.warnings][:1] == [
         "scope 'create' is not an artifact kind packwarden checks; ignored"
     ]
+
+
+# --- malformed profiles: located errors, or located warnings that say what was ignored ---------------
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("name: {a: 1}", (2, 9, "the profile name must be text, not a mapping")),
+        ("name: 5", (2, 9, "the profile name must be text, not the number 5")),
+        ("name: ''", (2, 9, "the profile name must not be empty")),
+        ("version: [1]", (2, 12, "the profile version must be text, not a list")),
+        ("version: 1.10", (2, 12, "the profile version must be text, not the number 1.1; quote it")),
+        ("version: true", (2, 12, "the profile version must be text, not true")),
+        ("description: {a: 1}", (2, 16, "the profile description must be text, not a mapping")),
+    ],
+)
+def test_profile_fields_of_the_wrong_shape_are_errors(line: str, expected: tuple[int, int, str]) -> None:
+    assert errors(f"policy:\n  {line}\n  rules: [{{field: a, required: true}}]\n") == [expected]
+
+
+def test_a_whole_number_version_is_text() -> None:
+    assert read("policy: {name: p, version: 2, rules: [{field: a, required: true}]}\n").ref == "p@2"
+
+
+def test_rule_keys_at_the_profile_level_are_warnings() -> None:
+    pack = read("policy:\n  name: p\n  field: name\n  required: true\n  rules: [{field: a, required: true}]\n")
+    assert [(line, message) for line, _, message in warnings(pack)] == [
+        (3, "profile key 'field' has no meaning for packwarden; ignored"),
+        (4, "profile key 'required' has no meaning for packwarden; ignored"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("pair", "message"),
+    [
+        ("id: {}", "rule 1: id must be text, not a mapping"),
+        ("id: 5", "rule 1: id must be text, not the number 5"),
+        ("id: ''", "rule 1: id must not be empty"),
+        ("field: {}", "rule p.rule-1: field must be text, not a mapping"),
+        ("field: 5", "rule p.rule-1: field must be text, not the number 5"),
+        ("pattern: 5", "rule p.rule-1: pattern must be text, not the number 5"),
+        ("pattern: null", "rule p.rule-1: pattern must be text, not null"),
+        ("check: [pattern]", "rule p.rule-1: check must be text, not a list"),
+        ("required: 'yes'", "rule p.rule-1: required must be true or false, not 'yes'"),
+        ("required: null", "rule p.rule-1: required must be true or false, not null"),
+        ("allowed_values: x", "rule p.rule-1: allowed_values must be a list of values, not 'x'"),
+        ("forbidden_values: {a: 1}", "rule p.rule-1: forbidden_values must be a list of values, not a mapping"),
+        ("message: [m]", "rule p.rule-1: message must be text, not a list"),
+        ("description: {}", "rule p.rule-1: description must be text, not a mapping"),
+    ],
+)
+def test_rule_fields_of_the_wrong_shape_are_errors_at_the_value(pair: str, message: str) -> None:
+    key, value = pair.split(": ", 1)
+    rule = {"field": "a", "required": "true", key: value}  # one key a line, the odd one last or replacing
+    found = errors(
+        "policy:\n  name: p\n  rules:\n    - " + "\n      ".join(f"{k}: {v}" for k, v in rule.items()) + "\n"
+    )
+    value_line = 4 + list(rule).index(key)
+    assert found == [(value_line, 7 + len(key) + 2, message)]
+
+
+def test_values_inside_a_list_are_checked_by_the_pack_schema() -> None:
+    found = errors("policy:\n  name: p\n  rules:\n    - {field: a, allowed_values: [a, {b: 1}]}\n")
+    assert [(line, column) for line, column, _ in found] == [(4, 38)]
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ("severity: [1]", "rule r: severity a list is unknown; using error"),
+        ("severity: 5", "rule r: severity the number 5 is unknown; using error"),
+        ("action: {}", "rule r: action a mapping is not 'block' or 'warn'; ignored"),
+        ("type: [x]", "rule r: type a list is not 'field_check'; checked as one"),
+    ],
+)
+def test_odd_severities_actions_and_types_are_warnings(rule: str, message: str) -> None:
+    pack = read(f"policy:\n  name: p\n  rules:\n    - {{id: r, field: a, required: true, {rule}}}\n")
+    assert pack.rules[0].severity is Severity.ERROR
+    assert [text for _, _, text in warnings(pack)] == [message]
+
+
+def test_required_false_checks_nothing_and_the_rule_is_skipped_with_a_warning() -> None:
+    pack = read("policy:\n  name: p\n  rules:\n    - {id: r, field: a, required: false}\n")
+    assert pack.rules == ()
+    assert warnings(pack) == [
+        (4, 7, "rule r checks nothing (no pattern, required: true, allowed_values or forbidden_values); skipped")
+    ]
+
+
+def test_required_false_next_to_a_pattern_means_optional() -> None:
+    pack = read("policy:\n  name: p\n  rules:\n    - {id: r, field: a, required: false, pattern: '^x'}\n")
+    assert dict(pack.rules[0].params) == {"pattern": "^x"}
+    assert pack.warnings == ()
+
+
+def test_an_empty_forbidden_values_list_can_never_find_anything() -> None:
+    pack = read("policy:\n  name: p\n  rules:\n    - {id: r, field: a, forbidden_values: []}\n")
+    assert pack.rules == ()
+    assert warnings(pack) == [(4, 7, "rule r can never find anything (forbidden_values: []); skipped")]
+
+
+def test_required_false_with_check_required_is_checked_with_a_warning() -> None:
+    pack = read("policy:\n  name: p\n  rules:\n    - {id: r, field: a, check: required, required: false}\n")
+    assert dict(pack.rules[0].params) == {"required": True}
+    assert warnings(pack) == [(4, 52, "rule r: required: false contradicts check: required; checked")]
+
+
+def test_values_that_an_explicit_check_does_not_use_are_warnings() -> None:
+    pack = read(
+        "policy:\n  name: p\n  rules:\n    - {id: v, field: a, check: allowed_values, allowed_values: [x],"
+        " forbidden_values: [y]}\n"
+    )
+    assert dict(pack.rules[0].params) == {"allowed_values": ["x"]}
+    assert [text for _, _, text in warnings(pack)] == [
+        "rule v: forbidden_values is not checked with check: allowed_values; ignored"
+    ]
+
+
+def test_explicit_duplicate_ids_are_an_error_and_generated_ids_avoid_explicit_ones() -> None:
+    found = errors(
+        "policy:\n  name: p\n  rules:\n    - {id: r, field: a, required: true}\n"
+        "    - {id: r, field: b, required: true}\n"
+    )
+    assert found == [(5, 7, "rule id r is defined twice")]
+    pack = read(
+        "policy:\n  name: p\n  rules:\n    - {field: a, required: true, message: same}\n"
+        "    - {id: p.same, field: b, required: true}\n"
+    )
+    assert [r.id for r in pack.rules] == ["p.same-2", "p.same"]
+
+
+@pytest.mark.parametrize("name", ["parse", "config", "Commit", "waiver"])
+def test_generated_ids_stay_out_of_packwardens_namespaces(name: str) -> None:
+    pack = read(f"policy: {{name: {name}, rules: [{{field: a, required: true, message: m}}]}}\n")
+    assert [r.id for r in pack.rules] == [f"betty-{name.lower()}.m"]
+
+
+def test_explicit_ids_in_packwardens_namespaces_are_an_error() -> None:
+    found = errors("policy:\n  name: p\n  rules:\n    - {id: pack.mine, field: a, required: true}\n")
+    assert found == [(4, 12, "rule id pack.mine: pack.* rule ids belong to packwarden; choose another id")]

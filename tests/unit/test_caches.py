@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import subprocess
 import sys
@@ -13,9 +14,9 @@ import pytest
 
 from packwarden.api import check
 from packwarden.cache import policy as policy_cache
-from packwarden.cache import results as results_cache
 from packwarden.cache.location import cache_dir
 from packwarden.cache.results import FILE_NAME, TOUCH_AFTER_SECONDS, ResultCache, result_key
+from packwarden.model import code_id as code_id_module
 from packwarden.model.finding import Finding, Severity
 from packwarden.packs.inputs import PolicyInputs
 from tests.support.gitrepo import make_repo, write_files
@@ -44,14 +45,25 @@ def test_a_changed_config_changes_the_policy_and_the_results(tmp_path: Path) -> 
     assert result.exit_code == 1
 
 
-def test_a_new_version_uses_neither_cached_policies_nor_cached_results(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_other_code_uses_neither_cached_policies_nor_cached_results(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keys hold the code id: another version, or an edited module of an editable install."""
     inputs = PolicyInputs(config=b"mode: warn\n")
     policy_before = policy_cache.entry_path(inputs)
     result_before = result_key("digest", "p", "skill", b"x")
-    monkeypatch.setattr(results_cache, "VERSION", "9.9.9")
-    monkeypatch.setattr(policy_cache, "__version__", "9.9.9")
+    monkeypatch.setattr(code_id_module, "_known", ["another build"])
     assert policy_cache.entry_path(inputs) != policy_before
     assert result_key("digest", "p", "skill", b"x") != result_before
+
+
+def test_the_code_id_follows_every_module(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    (package / "checks").mkdir(parents=True)
+    (package / "a.py").write_text("x = 1\n")
+    (package / "checks" / "b.py").write_text("y = 1\n")
+    before = code_id_module._python_files(str(package))
+    (package / "checks" / "b.py").write_text("y = 22\n")  # a changed check
+    assert code_id_module._python_files(str(package)) != before
+    assert [os.path.basename(path) for path, _, _ in before] == ["a.py", "b.py"]
 
 
 def test_concurrent_processes_share_the_cache_and_agree(tmp_path: Path) -> None:

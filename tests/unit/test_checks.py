@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -13,8 +14,10 @@ from packwarden.checks.fieldpath import resolve
 from packwarden.checks.pattern import as_text
 from packwarden.checks.target import Hit, Target, hit_at, show
 from packwarden.checks.value_type import type_name
+from packwarden.load.document import line_col
 from packwarden.load.yaml import load_yaml_text
 from packwarden.model.finding import Severity
+from packwarden.model.pattern import Budget, PatternTimeout
 from packwarden.model.rule import Rule
 from packwarden.model.schema import CHECK_KEYS, TEXT_CHECK_KEYS
 
@@ -23,11 +26,11 @@ def make_rule(field: str | None = "name", **params: Any) -> Rule:
     return Rule(id="t.rule", severity=Severity.ERROR, pack="t@1.0", params=params, field=field)
 
 
-def hits(rule: Rule, text: str, kind: str = "skill") -> list[Hit]:
+def hits(rule: Rule, text: str, kind: str = "skill", budget: Budget | None = None) -> list[Hit]:
     document = load_yaml_text(text)
     assert document.ok, document.problems
     resolution = resolve(document.data, rule.field) if rule.field is not None else None
-    target = Target(kind, text, document.data, resolution)
+    target = Target(kind, text, document.data, resolution, budget or Budget())
     return [hit for check_kind in kinds_for(dict(rule.params)) for hit in check_kind.check(rule, target)]
 
 
@@ -236,6 +239,40 @@ def test_forbidden_pattern_in_text_mode_handles_empty_matches_without_looping() 
 def test_forbidden_pattern_in_text_mode_counts_columns_from_the_line_start() -> None:
     found = hits(make_rule(None, forbidden_pattern="TODO"), "a: 1\nb:\n    c: TODO\n")
     assert where(found) == [(3, 8, "")]
+
+
+def test_forbidden_pattern_in_text_mode_places_every_match_as_line_col_does() -> None:
+    """Lines are counted on from the previous match; the positions stay those of line_col."""
+    text = "x\n\nab x\nx x\n\n  xx\n" * 40 + "\nx"
+    for source in ("x", "x\n+x", "\n", "(?<=a)b x"):  # the last one runs on the back-tracking engine
+        found = hits(make_rule(None, forbidden_pattern=source), text)
+        expected = [line_col(text, match.start()) for match in re.finditer(source, text)]
+        assert [(hit.line, hit.column) for hit in found] == expected
+        assert len(found) == len(expected) > 0
+
+
+def test_pattern_checks_charge_one_budget_for_every_value() -> None:
+    """Back-tracking patterns share the target's budget; once it is spent the check stops."""
+    values = ", ".join(["aaab"] * 5)
+    rule = make_rule("tags", pattern=r"^(a)\1+b$")
+    budget = Budget()
+    assert hits(rule, f"tags: [{values}]\n", budget=budget) == []
+    assert 0 < budget.seconds_left < Budget().seconds_left
+    for check_key in ("pattern", "forbidden_pattern"):
+        spent = make_rule("tags", **{check_key: r"^(a)\1+b$"})
+        with pytest.raises(PatternTimeout):
+            hits(spent, f"tags: [{values}]\n", budget=Budget(0.0))
+        with pytest.raises(PatternTimeout):
+            hits(make_rule(None, **{check_key: r"(a)\1"}), "aa\n", budget=Budget(0.0))
+
+
+@pytest.mark.parametrize(("check_key", "reported"), [("pattern", "tags[1]"), ("forbidden_pattern", "tags[0]")])
+def test_re2_patterns_run_on_a_spent_budget(check_key: str, reported: str) -> None:
+    """RE2 is linear in the text, so nothing limits it."""
+    found = hits(make_rule("tags", **{check_key: "^a+b$"}), "tags: [aab, c]\n", budget=Budget(0.0))
+    assert [hit.field for hit in found] == [reported]
+    in_text = hits(make_rule(None, **{check_key: "b"}), "tags: [aab, c]\n", budget=Budget(0.0))
+    assert len(in_text) == (check_key == "forbidden_pattern")
 
 
 def test_forbidden_pattern_on_a_field_reports_each_matching_item() -> None:
@@ -504,7 +541,7 @@ def test_a_rule_runs_every_check_it_names() -> None:
 )
 def test_field_checks_without_a_resolution_find_nothing(params: dict[str, object]) -> None:
     rule = make_rule(None, **params)
-    target = Target("skill", "a: 1\n", None, None)
+    target = Target("skill", "a: 1\n", None, None, Budget())
     assert [hit for kind in kinds_for(params) for hit in kind.check(rule, target)] == []
 
 

@@ -258,7 +258,7 @@ def test_packs_list(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "packs", "list")
     assert code == 0
     (line,) = [line for line in out.splitlines() if line.startswith("default@1.0 ")]
-    assert line.split()[:4] == ["default@1.0", "active", "14", "rules"]
+    assert line.split()[:6] == ["default@1.0", "active", "14", "rules", "(14", "own)"]
     assert "Skill and agent manifest basics." in line
 
 
@@ -403,7 +403,8 @@ def test_check_staged_outside_git_is_an_input_error(
     code, out, err = run(capsys, "check", "--staged")
     assert code == 2
     assert out == ""
-    assert err.startswith("packwarden: error: git diff failed: ")
+    assert err.startswith("packwarden: error: not a git repository: ")  # one plain line, no traceback
+    assert err.count("\n") == 1
 
 
 def test_check_staged_all_files_reads_the_whole_index(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -559,6 +560,82 @@ def test_interrupt_exits_130(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli_errors.guarded(interrupted, [], color=False) == 130
 
 
+# --- output nobody reads ------------------------------------------------------------------------------
+
+
+class _Gone(io.StringIO):
+    """A stream whose reader left (EPIPE) or whose descriptor is closed (EBADF) after ``room`` characters."""
+
+    def __init__(self, error: OSError, room: int = 0) -> None:
+        super().__init__()
+        self.error = error
+        self.room = room
+
+    def write(self, text: str) -> int:
+        if self.tell() + len(text) > self.room:
+            raise self.error
+        return super().write(text)
+
+
+@pytest.mark.parametrize("error", [BrokenPipeError(32, "Broken pipe"), OSError(9, "Bad file descriptor")])
+@pytest.mark.parametrize(
+    ("argv", "verdict"), [(["check"], 0), (["check", "--strict"], 1), (["check", "--format", "json"], 0)]
+)
+def test_output_that_cannot_be_written_keeps_the_verdict(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, error: OSError, argv: list[str], verdict: int
+) -> None:
+    gone = _Gone(error, room=10)
+    monkeypatch.setattr(sys, "stdout", gone)
+
+    assert main(argv) == verdict
+    assert sys.stdout is gone  # the command's own stream is given back
+    assert len(gone.getvalue()) <= 10
+
+
+def test_guarded_drops_output_after_a_lost_reader_and_gives_stdout_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    gone = _Gone(BrokenPipeError(32, "Broken pipe"))
+    monkeypatch.setattr(sys, "stdout", gone)
+    written: list[bool] = []
+
+    def command() -> int:
+        print("first")
+        written.append(isinstance(sys.stdout, cli_errors.Output) and sys.stdout.lost)
+        print("second")
+        return 1
+
+    assert cli_errors.guarded(command, [], color=False) == 1
+    assert written == [True]
+    assert sys.stdout is gone
+
+
+def test_guarded_without_stdout_runs_the_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``packwarden check >&-``: Python starts with sys.stdout None."""
+    monkeypatch.setattr(sys, "stdout", None)
+
+    def command() -> int:
+        print("nobody reads this")
+        sys.stdout.write("nor this")
+        assert not sys.stdout.isatty()
+        return 0
+
+    assert cli_errors.guarded(command, [], color=False) == 0
+    assert sys.stdout is None
+
+
+def test_an_output_error_other_than_a_lost_reader_is_an_internal_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    full = _Gone(OSError(28, "No space left on device"))
+
+    def command() -> int:
+        sys.stdout.write("x" * 10)
+        return 0
+
+    monkeypatch.setattr(sys, "stdout", full)
+    assert cli_errors.guarded(command, [], color=False) == 3
+    assert "internal error: OSError: [Errno 28] No space left on device" in capsys.readouterr().err
+
+
 def test_git_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     from packwarden.model.errors import GitError
 
@@ -592,6 +669,9 @@ def test_use_color(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NO_COLOR")
     monkeypatch.setenv("TERM", "dumb")
     assert use_color("auto", _Stream(True)) is False
+    monkeypatch.delenv("TERM")
+    assert use_color("auto", None) is False  # stdout closed before the process started
+    assert use_color("always", None) is True
 
 
 def test_without_a_command_no_command_module_is_imported() -> None:

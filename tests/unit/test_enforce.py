@@ -12,14 +12,15 @@ from packwarden.enforce import (
     decide,
     is_input_error,
 )
+from packwarden.model import builtin_rules as R
 from packwarden.model.finding import Finding, Severity
 from packwarden.model.policy import EffectivePolicy
 
 INFO, W, E, B = Severity.INFO, Severity.WARNING, Severity.ERROR, Severity.BLOCK
 
 
-def finding(severity: Severity, rule: str = "skill.x") -> Finding:
-    return Finding(rule, severity, "m", "skill.yaml")
+def finding(severity: Severity, rule: str = "skill.x", pack: str = "packwarden") -> Finding:
+    return Finding(rule, severity, "m", "skill.yaml", pack=pack)
 
 
 def policy(mode: str = "warn", fail_on: Severity = E) -> EffectivePolicy:
@@ -93,3 +94,39 @@ def test_pack_warnings_are_not_input_errors() -> None:
 def test_other_errors_are_not_input_errors(rule: str) -> None:
     assert not is_input_error(finding(E, rule))
     assert decide([finding(E, rule)], policy("warn")).exit_code == EXIT_CLEAN
+
+
+@pytest.mark.parametrize("rule", ["pack.name-format", "pack.invalid", "config.invalid", "pack.regex-timeout"])
+@pytest.mark.parametrize("severity", [E, B])
+def test_a_packs_own_rule_is_never_an_input_error_whatever_its_id(rule: str, severity: Severity) -> None:
+    """Only packwarden's own findings say the policy is broken; a pack's rule named like one
+    of them reports on a checked file like any other rule."""
+    from_pack = finding(severity, rule, pack="team@1.0")
+    assert not is_input_error(from_pack)
+    expected = EXIT_BLOCKED if severity is B else EXIT_CLEAN
+    assert decide([from_pack], policy("warn")).exit_code == expected
+
+
+def test_a_user_rule_named_pack_name_format_failing_on_a_skill_does_not_exit_2() -> None:
+    from packwarden.artifacts.kinds import Artifact
+    from packwarden.engine import check_document
+    from packwarden.load.yaml import load_yaml_text
+    from packwarden.model.rule import Rule
+
+    rule = Rule(id="pack.name-format", severity=E, pack="team@1.0", params={"pattern": "^[a-z]+$"}, field="name")
+    team = EffectivePolicy(packs=("team@1.0",), rules=(rule,))
+    findings = check_document(team, Artifact("skills/x/skill.yaml", "skill"), load_yaml_text("name: Bad Name\n"))
+    assert [(f.rule, f.pack, f.severity) for f in findings] == [("pack.name-format", "team@1.0", E)]
+    assert decide(findings, team).exit_code == EXIT_CLEAN
+    assert decide(findings, team._replace(mode="block")).exit_code == EXIT_BLOCKED
+
+
+def test_input_errors_are_the_builtin_rules_flagged_so() -> None:
+    flagged = {rule.id for rule in R.ALL if rule.input_error}
+    assert flagged == {"pack.invalid", "pack.meaningless", "pack.regex-timeout", "config.invalid"}
+    for rule in R.ALL:
+        assert is_input_error(finding(E, rule.id)) is rule.input_error
+        assert rule.adjustable is not rule.input_error
+    assert R.of(finding(E, "pack.invalid")) is R.PACK_INVALID
+    assert R.of(finding(E, "pack.invalid", pack="team@1.0")) is None
+    assert R.of(finding(E, "skill.x")) is None

@@ -252,8 +252,12 @@ def test_a_pattern_that_times_out_becomes_a_finding_at_the_pack_rule() -> None:
         ("after", SKILL.path, 1, 1, Severity.ERROR),
     ]
     timeout = findings[0]
-    assert timeout.message == f"rule slow: pattern timed out on {SKILL.path}; the file was not checked by it"
-    assert timeout.pack == "t@1.0"
+    assert (
+        timeout.message == f"rule slow: pattern timed out on {SKILL.path}; the rest of the file was not checked by it"
+    )
+    # packwarden's own finding (so enforce knows it for a broken input), naming the pack's rule
+    assert timeout.pack == "packwarden"
+    assert timeout.metadata == {"rule": "slow", "rule_pack": "t@1.0"}
     assert "back-references" in timeout.fix
     assert timeout.scope == "skill"
 
@@ -275,8 +279,9 @@ def test_a_timeout_from_a_real_pack_points_at_the_rule_in_the_pack_file() -> Non
     findings = run(EffectivePolicy(packs=(pack.ref,), rules=pack.rules), f"name: {'a' * 64}\n")
     assert [(f.rule, f.path, f.line, f.column, f.pack) for f in findings] == [
         ("ok", SKILL.path, 1, 1, "slow@1"),
-        ("pack.regex-timeout", "packs/slow.yaml", 6, 5, "slow@1"),
+        ("pack.regex-timeout", "packs/slow.yaml", 6, 5, "packwarden"),
     ]
+    assert findings[1].metadata["rule_pack"] == "slow@1"
 
 
 def test_each_rule_set_gets_its_own_plan_even_when_they_alternate() -> None:

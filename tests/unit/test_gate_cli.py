@@ -93,7 +93,8 @@ def test_outside_git_the_gate_is_an_input_error(tmp_path: Path, monkeypatch: pyt
     code, _, err = gate(capsys, "message")
 
     assert code == 2
-    assert err.startswith("packwarden: error: git diff failed")
+    assert err.startswith("packwarden: error: not a git repository: ")  # item 18: said plainly
+    assert "--output" not in err
 
 
 def test_right_after_policy_check_the_hook_answers_without_the_checker(repo: Path) -> None:

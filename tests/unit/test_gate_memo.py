@@ -14,7 +14,6 @@ import pytest
 from packwarden.api import check
 from packwarden.artifacts.kinds import ArtifactTable
 from packwarden.cache import gate
-from packwarden.packs.inputs import CONFIG_PATH
 from tests.support.gitrepo import git, make_repo, stage, write_files
 
 GOOD = "name: good.skill\nversion: 1.0.0\nstatus: draft\n"
@@ -122,7 +121,20 @@ def test_a_config_changed_on_disk_but_not_staged_is_not_the_commits_policy(repo:
     assert answer(repo) is None
 
 
-def test_a_changed_pack_file_is_not_answered(repo: Path) -> None:
+def test_a_pack_changed_on_disk_but_not_staged_is_not_the_commits_policy(repo: Path) -> None:
+    pack = "meta: {key: ours, version: '1.0'}\nextends: [default@1.0]\n"
+    stage(repo, {".packwarden/policy.yml": "pack: packs/ours.yaml\n", "packs/ours.yaml": pack})
+    git(repo, "commit", "-q", "-m", "pack")
+    stage(repo, {"skills/b/skill.yaml": BAD})
+    write_files(repo, {"packs/ours.yaml": pack + "enforcement: {mode: block}\n"})  # not staged
+
+    check(["skills/b/skill.yaml"], cwd=repo)  # read the working tree's pack: strict
+
+    assert answer(repo) is None  # the index holds another pack than the one the check read
+    assert full(repo) == 0  # the commit's own pack is in warn mode
+
+
+def test_a_staged_pack_change_is_not_answered(repo: Path) -> None:
     pack = "meta: {key: ours, version: '1.0'}\nextends: [default@1.0]\n"
     stage(repo, {".packwarden/policy.yml": "pack: packs/ours.yaml\n", "packs/ours.yaml": pack})
     git(repo, "commit", "-q", "-m", "pack")
@@ -130,9 +142,10 @@ def test_a_changed_pack_file_is_not_answered(repo: Path) -> None:
     check(["skills/b/skill.yaml"], cwd=repo)
     assert answer(repo) == (0, [])
 
-    write_files(repo, {"packs/ours.yaml": pack + "enforcement: {mode: block}\n"})
+    stage(repo, {"packs/ours.yaml": pack + "enforcement: {mode: block}\n"})
+    check(["packs/ours.yaml"], cwd=repo)  # a changed policy input: everything, at the new policy
 
-    assert answer(repo) is None
+    assert answer(repo) is None  # a staged policy input re-checks the whole index
 
 
 def test_a_config_in_conflict_is_not_answered(repo: Path) -> None:
@@ -158,8 +171,8 @@ def test_a_memo_that_cannot_be_written_only_costs_speed(tmp_path: Path) -> None:
 
     written = gate.store(
         str(tmp_path / "file" / "memo"),
-        config_blob=None,
-        dependencies={},
+        inputs={},
+        outside={},
         specs=[],
         blobs={},
         findings={},
@@ -250,10 +263,6 @@ def test_a_run_whose_pattern_timed_out_leaves_no_memo(repo: Path) -> None:
 
     assert result.exit_code == 2
     assert not os.path.exists(gate.memo_path(os.path.realpath(repo), "slow.yaml", False))
-
-
-def test_the_memo_names_the_config_the_policy_reads() -> None:
-    assert gate.CONFIG_PATH == CONFIG_PATH
 
 
 @pytest.mark.parametrize(

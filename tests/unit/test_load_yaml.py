@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import yaml
 
 from packwarden.load.document import PosDict, PosList
 from packwarden.load.limits import MAX_DEPTH, MAX_FILE_BYTES, MAX_INT_DIGITS
@@ -258,19 +260,6 @@ def test_complex_keys_are_refused(text: str, line: int, column: int) -> None:
 # --- depth ----------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("text", "column"),
-    [
-        ("[" * 100_000, MAX_DEPTH + 1),
-        ("{a: " * 100_000, 4 * MAX_DEPTH + 1),
-        ("- " * 100_000 + "x", 2 * MAX_DEPTH + 1),
-    ],
-)
-def test_very_deep_documents_are_refused_not_crashed(text: str, column: int) -> None:
-    document = load_yaml_text(text)
-    assert only_problem(document) == ("parse.too-deep", 1, column, f"nested deeper than {MAX_DEPTH} levels")
-
-
 def test_depth_limit_is_exact() -> None:
     assert load_yaml_text("[" * MAX_DEPTH + "]" * MAX_DEPTH).ok
     deeper = load_yaml_text("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1))
@@ -280,6 +269,78 @@ def test_depth_limit_is_exact() -> None:
 def test_deep_block_mapping_is_refused() -> None:
     text = "".join(f"{' ' * level}k:\n" for level in range(MAX_DEPTH + 1)) + " " * (MAX_DEPTH + 1) + "k: v\n"
     assert only_problem(load_yaml_text(text))[:3] == ("parse.too-deep", MAX_DEPTH + 1, MAX_DEPTH + 1)
+
+
+DEEP = [
+    ("[" * 100_000, 1, MAX_DEPTH + 1),
+    ("{a: " * 100_000, 1, 4 * MAX_DEPTH + 1),
+    ("- " * 100_000 + "x", 1, 2 * MAX_DEPTH + 1),
+    ("k: " + "[" * 5_000, 1, MAX_DEPTH + 3),
+    ("\u00e9: \u00fc\nk: " + "{a: " * 5_000, 2, 4 * MAX_DEPTH),
+    ("a:\n" + "".join(f"{' ' * (level + 1)}k:\n" for level in range(2_000)), MAX_DEPTH + 1, MAX_DEPTH + 1),
+]
+
+
+@pytest.fixture(params=["libyaml", "pure-python"])
+def any_loader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test with libyaml (when PyYAML has it) and with PyYAML's pure-Python parser."""
+    if request.param == "pure-python":
+        monkeypatch.setattr("packwarden.load.yaml._Loader", yaml.SafeLoader)
+    return str(request.param)
+
+
+@pytest.mark.parametrize(("text", "line", "column"), DEEP)
+def test_depth_is_reported_where_max_depth_is_first_exceeded(
+    any_loader: str, text: str, line: int, column: int
+) -> None:
+    # libyaml >= 0.2.6 stops at its own limit (1000), further on and with its own message
+    assert only_problem(load_yaml_text(text)) == (
+        "parse.too-deep",
+        line,
+        column,
+        f"nested deeper than {MAX_DEPTH} levels",
+    )
+
+
+@pytest.fixture
+def libyaml_limit(request: pytest.FixtureRequest) -> Iterator[int]:
+    """libyaml's own nesting limit set to ``request.param`` for one test, when it has one."""
+    module = getattr(yaml, "_yaml", None)
+    if not hasattr(module, "_set_max_nest_level") or yaml.CSafeLoader is None:
+        pytest.skip("this libyaml has no nesting limit")
+    before = module._get_max_nest_level()
+    module._set_max_nest_level(request.param)
+    try:
+        yield int(request.param)
+    finally:
+        module._set_max_nest_level(before)
+
+
+@pytest.mark.parametrize("libyaml_limit", [3, 10, MAX_DEPTH, MAX_DEPTH + 1, 200], indirect=True)
+@pytest.mark.parametrize(("text", "line", "column"), DEEP)
+def test_depth_does_not_depend_on_libyamls_own_limit(libyaml_limit: int, text: str, line: int, column: int) -> None:
+    assert only_problem(load_yaml_text(text))[:3] == ("parse.too-deep", line, column)
+
+
+@pytest.mark.parametrize("libyaml_limit", [3, 10], indirect=True)
+def test_a_libyaml_limit_below_max_depth_refuses_nothing_that_max_depth_allows(libyaml_limit: int) -> None:
+    flow = load_yaml_text("k: " + "[" * (MAX_DEPTH - 1) + "x" + "]" * (MAX_DEPTH - 1) + "\n")
+    assert flow.ok
+    node = flow.data["k"]
+    for _ in range(MAX_DEPTH - 2):
+        node = node[0]
+    assert node == ["x"]
+    block = load_yaml_text("".join(f"{' ' * level}k:\n" for level in range(MAX_DEPTH - 1)) + " " * MAX_DEPTH + "k: v\n")
+    assert block.ok
+    assert block.data.key_marks["k"] == (1, 1)
+
+
+@pytest.mark.parametrize("libyaml_limit", [10], indirect=True)
+def test_a_problem_before_the_depth_is_still_the_first_problem(libyaml_limit: int) -> None:
+    text = "a: 1\na: 2\nk: " + "[" * 100
+    assert only_problem(load_yaml_text(text))[:3] == ("parse.duplicate-key", 2, 1)
+    broken = "a: 'x\nk: " + "[" * 100
+    assert only_problem(load_yaml_text(broken))[0] == "parse.syntax"
 
 
 # --- documents ------------------------------------------------------------------------------------------

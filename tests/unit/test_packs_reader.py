@@ -207,11 +207,31 @@ def test_a_yaml_anchor_in_a_pack_is_refused() -> None:
     assert [rule for rule, *_ in errors("meta: &m {key: t, version: '1'}\n")] == ["parse.yaml-anchor"]
 
 
-@pytest.mark.parametrize("text", ["- a\n", "just text\n", ""])
+@pytest.mark.parametrize("text", ["- a\n", "just text\n", "", "5\n", "null\n", "[meta]\n"])
 def test_a_pack_that_is_not_a_mapping_is_an_error(text: str) -> None:
     assert errors(text) == [
         ("pack.invalid", 1, 1, "a pack must be a mapping with 'meta' (or a Betty profile with 'policy')")
     ]
+
+
+@pytest.mark.parametrize(
+    ("rules", "column", "message"),
+    [
+        ("{a: 1}", 8, "rules: Input should be a valid list"),
+        ("x", 8, "rules: Input should be a valid list"),
+        ("5", 8, "rules: Input should be a valid list"),
+        ("null", 8, "rules: Input should be a valid list"),
+        ("", 7, "rules: Input should be a valid list"),
+    ],
+)
+def test_rules_that_are_not_a_list_are_an_error_at_the_value(rules: str, column: int, message: str) -> None:
+    assert errors(f"meta: {{key: t, version: '1'}}\nrules: {rules}\n") == [("pack.invalid", 2, column, message)]
+
+
+@pytest.mark.parametrize("rule", ["5", "x", "[a]", "null"])
+def test_a_rule_that_is_not_a_mapping_is_an_error_at_the_rule(rule: str) -> None:
+    found = errors(HEAD + "  - {id: a, field: n, required: true}\n" + f"  - {rule}\n")
+    assert [(line, column, message.split(":")[0]) for _, line, column, message in found] == [(4, 5, "rules.1")]
 
 
 def test_the_validation_error_names_the_first_error_and_counts_the_rest() -> None:
@@ -248,12 +268,120 @@ def test_reserved_sections_are_accepted_with_a_warning_each() -> None:
     assert all(w.path == SOURCE for w in pack.warnings)
 
 
-def test_an_unknown_artifact_kind_is_a_warning_not_an_error() -> None:
-    pack = read(HEAD + "  - id: a\n    applies_to: [skill, widget]\n    field: name\n    required: true\n")
-    assert [r.applies_to for r in pack.rules] == [("skill", "widget")]
-    assert [(w.line, w.message) for w in pack.warnings] == [
-        (3, "rule a: artifact kind 'widget' is unknown (skill, agent, plugin, protocol, capability, commit, registry)")
+@pytest.mark.parametrize(
+    ("applies_to", "column", "message"),
+    [
+        ("[skill, skil]", 25, "artifact kind 'skil' is unknown (did you mean 'skill'?)"),
+        ("agnet", 17, "artifact kind 'agnet' is unknown (did you mean 'agent'?)"),
+        ("[widget]", 18, "artifact kind 'widget' is unknown"),
+    ],
+)
+def test_an_unknown_artifact_kind_is_an_error_with_the_nearest_kind(applies_to: str, column: int, message: str) -> None:
+    found = errors(HEAD + f"  - id: a\n    applies_to: {applies_to}\n    field: name\n    required: true\n")
+    kinds = "skill, agent, plugin, protocol, capability, commit, registry"
+    assert found == [("pack.invalid", 4, column, f"rule a: {message}; the kinds are {kinds}")]
+
+
+def test_applies_to_takes_one_kind_or_a_list() -> None:
+    pack = read(
+        HEAD
+        + "  - {id: a, applies_to: skill, field: name, required: true}\n"
+        + "  - {id: b, applies_to: [skill, agent], field: name, required: true}\n"
+        + "  - {id: c, field: name, required: true}\n"
+    )
+    assert [r.applies_to for r in pack.rules] == [("skill",), ("skill", "agent"), ()]
+
+
+@pytest.mark.parametrize("applies_to", ["5", "{skill: 1}", "[[skill]]", "null", "[1]"])
+def test_applies_to_that_is_not_kind_names_is_an_error(applies_to: str) -> None:
+    found = errors(HEAD + f"  - id: a\n    applies_to: {applies_to}\n    field: name\n    required: true\n")
+    assert [(line, message.split(":")[0]) for _, line, _, message in found] == [(4, found[0][3].split(":")[0])]
+    assert found[0][3].startswith("rules.0.applies_to")
+
+
+def test_an_unknown_kind_in_artifacts_is_an_error_at_its_key() -> None:
+    found = errors("meta: {key: t, version: '1'}\nartifacts:\n  skill: ['**/skill.yaml']\n  skils: ['**/s.yaml']\n")
+    assert found == [
+        (
+            "pack.invalid",
+            4,
+            3,
+            "artifacts: artifact kind 'skils' is unknown (did you mean 'skill'?); "
+            "the kinds are skill, agent, plugin, protocol, capability, commit, registry",
+        )
     ]
+
+
+@pytest.mark.parametrize(("written", "mode"), [("warn", "warn"), ("block", "block"), ("strict", "block")])
+def test_strict_is_another_name_for_block(written: str, mode: str) -> None:
+    pack = read(f"meta: {{key: t, version: '1'}}\nenforcement: {{mode: {written}}}\n")
+    assert pack.spec.enforcement.mode == mode
+    assert pack.warnings == ()
+
+
+@pytest.mark.parametrize("mode", ["Strict", "blocking", "{a: 1}", "[block]", "null", "true"])
+def test_any_other_mode_is_an_error_at_the_value(mode: str) -> None:
+    found = errors(f"meta: {{key: t, version: '1'}}\nenforcement:\n  mode: {mode}\n")
+    assert [(line, column, message.split(":")[0]) for _, line, column, message in found] == [(3, 9, "enforcement.mode")]
+
+
+@pytest.mark.parametrize(
+    "prefix",
+    ["parse.", "pack.", "config.", "path.", "waiver.", "clarification.", "commit.", "lock.", "packwarden.", "Parse."],
+)
+def test_rule_ids_in_packwardens_namespaces_are_an_error_at_the_id(prefix: str) -> None:
+    found = errors(HEAD + f"  - id: {prefix}mine\n    field: name\n    required: true\n")
+    namespace = prefix.lower()
+    assert found == [
+        ("pack.invalid", 3, 9, f"rule id {prefix}mine: {namespace}* rule ids belong to packwarden; choose another id")
+    ]
+
+
+def test_rule_ids_that_only_look_like_a_namespace_are_fine() -> None:
+    pack = read(HEAD + "  - {id: parser.x, field: a, required: true}\n  - {id: commits, field: a, required: true}\n")
+    assert [r.id for r in pack.rules] == ["parser.x", "commits"]
+
+
+def test_the_reserved_prefixes_cover_every_builtin_rule_and_no_shipped_pack_rule() -> None:
+    from packwarden.model import builtin_rules
+    from packwarden.model.schema import RESERVED_RULE_PREFIXES
+
+    assert all(rule.id.startswith(RESERVED_RULE_PREFIXES) for rule in builtin_rules.BY_ID.values())
+    refs = builtin.builtin_refs()
+    assert len(refs) >= 5
+    for ref in refs:
+        pack = read_pack(builtin.read_builtin(ref)[1], ref)
+        assert pack.rules
+        assert not any(rule.id.lower().startswith(RESERVED_RULE_PREFIXES) for rule in pack.rules)
+
+
+@pytest.mark.parametrize(
+    ("checks", "written"),
+    [
+        ("required: false", "required: false"),
+        ("semver: false", "semver: false"),
+        ("forbidden_values: []", "forbidden_values: []"),
+        ("min_length: 0", "min_length: 0"),
+        ("pattern: ''", "pattern: ''"),
+        ("{required: false, semver: false}", "required: false, semver: false"),
+    ],
+)
+def test_a_rule_that_can_never_find_anything_is_a_warning_and_skipped(checks: str, written: str) -> None:
+    if checks.startswith("{"):
+        checks = checks.strip("{}").replace(", ", "\n    ")
+    pack = read(
+        HEAD + "  - id: ok\n    field: name\n    required: true\n" + f"  - id: a\n    field: name\n    {checks}\n"
+    )
+    assert [r.id for r in pack.rules] == ["ok"]
+    assert [(w.rule, w.line, w.column, w.message) for w in pack.warnings] == [
+        ("pack.meaningless", 6, 5, f"rule a can never find anything ({written}); skipped")
+    ]
+
+
+def test_an_inert_check_next_to_a_live_one_is_fine() -> None:
+    pack = read(HEAD + "  - {id: a, field: name, required: false, min_length: 0, max_length: 3}\n")
+    assert dict(pack.rules[0].params) == {"required": False, "min_length": 0, "max_length": 3}
+    assert pack.warnings == ()
 
 
 def test_warnings_travel_with_the_errors() -> None:
@@ -293,7 +421,7 @@ def test_a_mapping_with_meta_and_policy_is_a_native_pack() -> None:
 
 def test_betty_conversion_errors_are_pack_errors() -> None:
     found = errors("policy:\n  name: x\n  rules:\n    - 5\n")
-    assert found == [("pack.invalid", 4, 7, "rule 1 must be a mapping")]
+    assert found == [("pack.invalid", 4, 7, "rule 1 must be a mapping, not the number 5")]
 
 
 # --- locate helpers ------------------------------------------------------------------------------------
@@ -325,3 +453,38 @@ def test_locate_falls_back_to_the_deepest_existing_part() -> None:
     assert key_mark(data["a"], "zzz") == (2, 3)
     assert key_mark(data["a"]["b"], "x") == (2, 6)
     assert key_mark(None, "x") == (1, 1)
+
+
+# --- the repository config's overrides.rules go through compile_rules too ----------------------------------
+
+
+def config_errors(text: str) -> list[tuple[str, int, int, str]]:
+    from packwarden.packs.inputs import PolicyInputs
+    from packwarden.packs.resolve import build_policy
+
+    with pytest.raises(PolicyValidationError) as info:
+        build_policy(PolicyInputs(textwrap.dedent(text).encode()))
+    return [(e.rule, e.line, e.column, e.message) for e in info.value.errors]
+
+
+def test_config_override_rules_cannot_use_packwardens_namespaces() -> None:
+    found = config_errors("overrides:\n  rules:\n    - {id: waiver.mine, field: name, required: true}\n")
+    assert found == [
+        ("config.invalid", 3, 12, "rule id waiver.mine: waiver.* rule ids belong to packwarden; choose another id")
+    ]
+
+
+def test_config_override_rules_name_known_kinds() -> None:
+    found = config_errors("overrides:\n  rules:\n    - {id: a, applies_to: [agnt], field: name, required: true}\n")
+    assert [(rule, line, column) for rule, line, column, _ in found] == [("config.invalid", 3, 28)]
+    assert "did you mean 'agent'?" in found[0][3]
+
+
+@pytest.mark.parametrize(("written", "mode"), [("strict", "block"), ("block", "block"), ("warn", "warn")])
+def test_config_mode_strict_is_block(written: str, mode: str) -> None:
+    from packwarden.model.schema import ConfigSpec
+    from packwarden.packs.inputs import PolicyInputs
+    from packwarden.packs.resolve import build_policy
+
+    assert ConfigSpec.model_validate({"mode": written}).mode == mode
+    assert build_policy(PolicyInputs(f"mode: {written}\n".encode())).mode == mode

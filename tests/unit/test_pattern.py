@@ -1,10 +1,12 @@
-"""Policy regexes: RE2 first, `regex` with a timeout for what RE2 cannot take."""
+"""Policy regexes: RE2 first, `regex` under a time budget for what RE2 cannot take."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from packwarden.model.pattern import InvalidPattern, PatternTimeout, compile_pattern
+from packwarden.model.pattern import BUDGET_SECONDS, Budget, InvalidPattern, PatternTimeout, compile_pattern
 
 # RE2 rejects the back-reference, so this runs on the back-tracking engine, where the
 # alternation inside the repeated group makes the search exponential in the input length.
@@ -81,6 +83,22 @@ def test_finditer_steps_over_empty_matches() -> None:
     assert spans("(?=x)", "xax") == [(0, 0), (2, 2)]
 
 
+@pytest.mark.parametrize(
+    ("source", "text"),
+    [
+        (r"\b", "ab cd"),
+        ("$", "ab"),
+        ("x*", "axxbx"),
+        ("a|", "bab"),
+        ("é", "café é"),
+        (r"\b|(?=c)", "ab cd"),  # the back-tracking engine
+        (r"(a)\1|$", "aab aa"),
+    ],
+)
+def test_finditer_finds_what_re_finditer_finds(source: str, text: str) -> None:
+    assert spans(source, text) == [match.span() for match in re.finditer(source, text)]
+
+
 def test_finditer_does_not_treat_a_later_position_as_the_start_of_text() -> None:
     assert spans("^a", "aaa") == [(0, 1)]
     assert spans("(?=a)^a", "aaa") == [(0, 1)]
@@ -97,7 +115,7 @@ def test_a_catastrophic_back_tracking_pattern_times_out() -> None:
 
 def test_finditer_propagates_the_timeout() -> None:
     with pytest.raises(PatternTimeout):
-        compile_pattern(CATASTROPHIC).finditer("x " + HOSTILE)
+        list(compile_pattern(CATASTROPHIC).finditer("x " + HOSTILE))
 
 
 def test_the_same_pattern_finishes_on_harmless_input() -> None:
@@ -129,3 +147,65 @@ def test_matches_agrees_with_search_on_both_engines(source: str, text: str, expe
 def test_matches_propagates_the_timeout() -> None:
     with pytest.raises(PatternTimeout):
         compile_pattern(CATASTROPHIC).matches(HOSTILE)
+
+
+# --- one budget for many calls ----------------------------------------------------------------------
+
+
+def test_a_budget_starts_full() -> None:
+    assert Budget().seconds_left == BUDGET_SECONDS
+    assert not Budget().spent
+    assert Budget(0.0).spent
+
+
+def test_a_timeout_spends_the_whole_budget() -> None:
+    budget = Budget(0.05)
+    with pytest.raises(PatternTimeout):
+        compile_pattern(CATASTROPHIC).search(HOSTILE, budget=budget)
+    assert budget.spent
+
+
+def test_a_spent_budget_stops_every_later_call_even_on_harmless_input() -> None:
+    compiled = compile_pattern(CATASTROPHIC)
+    budget = Budget(0.0)
+    with pytest.raises(PatternTimeout):
+        compiled.search("aac", budget=budget)
+    with pytest.raises(PatternTimeout):
+        compiled.matches("aac", budget)
+    with pytest.raises(PatternTimeout):
+        next(compiled.finditer("aac", budget))
+    # without a budget, each call gets a fresh one
+    assert compiled.matches("aac")
+
+
+def test_calls_that_each_fit_the_budget_use_it_up_together() -> None:
+    """The budget holds for all the values a rule matches on one file, not for each value:
+    every value here finishes well inside the budget alone, and hundreds do not."""
+    compiled = compile_pattern(CATASTROPHIC)
+    values = ["a" * 20] * 300
+    assert compiled.search(values[0], budget=Budget(BUDGET_SECONDS)) is None  # alone, it finishes
+    budget = Budget(0.02)
+    checked = 0
+    with pytest.raises(PatternTimeout):
+        for value in values:
+            compiled.matches(value, budget)
+            checked += 1
+    assert budget.spent
+    assert checked < len(values)
+
+
+def test_successful_calls_are_charged_to_the_budget() -> None:
+    budget = Budget()
+    assert compile_pattern(CATASTROPHIC).matches("aaaac", budget)
+    assert 0 < budget.seconds_left < BUDGET_SECONDS
+
+
+def test_re2_patterns_ignore_the_budget() -> None:
+    """RE2 is linear in its input: a spent budget neither stops it nor is charged."""
+    compiled = compile_pattern("(a+)+$")
+    budget = Budget(0.0)
+    assert compiled.search("a" * 5000 + "b", budget=budget) is None
+    assert compiled.search("a" * 5000, budget=budget) is not None
+    assert compiled.matches("aaa", budget)
+    assert [m.start() for m in compile_pattern("a").finditer("aba", budget)] == [0, 2]
+    assert budget.seconds_left == 0.0

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
+import os
 
 import pytest
 
@@ -22,7 +24,7 @@ from packwarden.report import text as text_report
 from packwarden.report.explain import explain_lines, known_ids
 from packwarden.report.policy import checks_text, diff_lines, effective_data, effective_lines, rule_line
 from packwarden.report.ruledocs import HEADER, all_pages, builtin_page, checks_page, pack_page
-from packwarden.report.styled import Line, safe, write_lines
+from packwarden.report.styled import Line, safe, undecodable_bytes, undecodable_escaped, write_lines
 
 
 def plain(lines: list[Line]) -> list[str]:
@@ -73,10 +75,37 @@ WARNING = Finding("skill.other", Severity.WARNING, "hm", "skills/x/skill.yaml", 
         ("bell\x07", "bell\\x07"),
         ("é ü 中", "é ü 中"),
         ("\u202eevil", "\\u202eevil"),
+        (os.fsdecode(b"bad\xff/\x1b.yaml"), "bad\\xff/\\x1b.yaml"),  # a byte that is not UTF-8, as \xNN
+        ("lone\ud800", "lone\ufffd"),
     ],
 )
 def test_safe_escapes_control_characters(text: str, shown: str) -> None:
     assert safe(text) == shown
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        (b"plain/skill.yaml", "plain/skill.yaml"),
+        ("é/中".encode(), "é/中"),
+        (b"bad\xff/skill.yaml", "bad\\xff/skill.yaml"),
+        (b"\x80\xc3(", "\\x80\\xc3("),
+        (b"tab\there\xfe", "tab\there\\xfe"),  # only undecodable bytes: control characters are JSON's to escape
+    ],
+)
+def test_undecodable_bytes_are_escaped_and_kept(raw: bytes, shown: str) -> None:
+    name = raw.decode("utf-8", "surrogateescape")  # how git paths are decoded
+    assert undecodable_escaped(name) == shown
+    shown.encode("utf-8")
+    assert undecodable_bytes(name) == (None if shown == name else raw)
+
+
+def test_write_lines_to_an_output_that_is_not_utf8_replaces_what_it_cannot_encode() -> None:
+    raw = io.BytesIO()
+    out = io.TextIOWrapper(raw, encoding="ascii")
+    write_lines([[("1 file · passed", "")]], out, color=False)
+    out.flush()
+    assert raw.getvalue() == b"1 file ? passed\n"
 
 
 def test_write_lines_without_colour_is_plain_text() -> None:
@@ -158,7 +187,7 @@ def test_render_writes_findings_then_the_summary() -> None:
             "1 file · 14 rules · 0 block · 0 error · 0 warning · 2 info — passed (warn mode)",
         ),
         (
-            [ERROR._replace(rule="pack.regex-timeout")],
+            [ERROR._replace(rule="pack.regex-timeout", pack="packwarden")],  # a built-in finding
             "warn",
             1,
             "1 file · 14 rules · 0 block · 1 error · 0 warning — the policy itself is broken",
@@ -208,6 +237,29 @@ def test_json_keeps_non_ascii_text() -> None:
     out = io.StringIO()
     json_report.render(result_of([WARNING._replace(message="größe")]), out, color=False)
     assert "größe" in out.getvalue()
+
+
+def test_json_of_a_path_that_is_not_utf8() -> None:
+    name = os.fsdecode(b"bad\xff/skill.yaml")
+    finding = ERROR._replace(path=name, message=f"{name} is bad")
+    out = io.StringIO()
+    json_report.render(result_of([finding, WARNING]), out, color=False)
+    data = json.loads(out.getvalue())
+    first, second = data["findings"]
+    assert list(first)[:5] == ["rule", "severity", "message", "path", "path_bytes"]
+    assert first["path"] == "bad\\xff/skill.yaml"
+    assert first["message"] == "bad\\xff/skill.yaml is bad"
+    assert base64.b64decode(first["path_bytes"]) == b"bad\xff/skill.yaml"
+    assert "path_bytes" not in second
+    assert '"path": "bad\\\\xff/skill.yaml"' in out.getvalue()  # JSON text: a backslash, escaped
+
+
+def test_json_to_an_output_that_is_not_utf8_is_ascii() -> None:
+    raw = io.BytesIO()
+    out = io.TextIOWrapper(raw, encoding="latin-1")
+    json_report.render(result_of([WARNING._replace(message="größe 中")]), out, color=False)
+    out.flush()
+    assert json.loads(raw.getvalue().decode("ascii"))["findings"][0]["message"] == "größe 中"
 
 
 def test_reporters_by_name() -> None:

@@ -150,7 +150,7 @@ def test_an_extends_chain_of_files_by_relative_path(tmp_path: Path) -> None:
     assert policy.origins["rule:skill.name-format"] == "pack team@1.0"
     assert policy.origins["rule:base.description"] == "pack base@1.0"
     assert policy.origins["rule:skill.version-semver"] == "pack default@1.0"
-    assert by_id["base.description"].source == str((tmp_path / "shared" / "base.yaml").resolve())
+    assert by_id["base.description"].source == "shared/base.yaml"  # repository-relative
     assert by_id["skill.name-format"].source == "packs/team.yaml"
 
 
@@ -167,14 +167,12 @@ def test_an_extends_cycle_is_an_error(tmp_path: Path) -> None:
     write(tmp_path / "b.yaml", pack_text("b", ["a.yaml"]))
     with pytest.raises(PolicyValidationError) as info:
         build(tmp_path, pack="a.yaml")
-    assert validation_errors(info) == [
-        ("pack.invalid", str((tmp_path / "a.yaml").resolve()), 1, "extends cycle: a@1.0 -> b@1.0 -> a@1.0")
-    ]
+    assert validation_errors(info) == [("pack.invalid", "b.yaml", 2, "extends cycle: a.yaml -> b.yaml -> a.yaml")]
 
 
 def test_a_pack_that_extends_itself_is_a_cycle(tmp_path: Path) -> None:
     write(tmp_path / "self.yaml", pack_text("self", ["./self.yaml"]))
-    with pytest.raises(PolicyValidationError, match=r"extends cycle: self@1.0 -> self@1.0"):
+    with pytest.raises(PolicyValidationError, match=r"self.yaml:2:11: extends cycle: self.yaml -> self.yaml"):
         build(tmp_path, pack="self.yaml")
 
 
@@ -192,7 +190,7 @@ def test_a_deprecated_pack_still_applies(tmp_path: Path) -> None:
 
 def test_a_missing_pack_file_is_not_found(tmp_path: Path) -> None:
     with pytest.raises(
-        PolicyNotFoundError, match=re.escape("cannot read pack file nope.yaml: No such file or directory")
+        PolicyNotFoundError, match=re.escape("cannot read pack file nope.yaml: no such file")
     ):
         build(tmp_path, pack="nope.yaml")
 
@@ -209,7 +207,7 @@ def test_a_broken_parent_pack_fails_the_child(tmp_path: Path) -> None:
     with pytest.raises(PolicyValidationError) as info:
         build(tmp_path, pack="child.yaml")
     assert [(e.path, e.line, e.message) for e in info.value.errors] == [
-        (str((tmp_path / "parent.yaml").resolve()), 2, "bogus: unknown key")
+        ("parent.yaml", 2, "bogus: unknown key")
     ]
 
 

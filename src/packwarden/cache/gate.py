@@ -4,18 +4,22 @@ The gate re-evaluates what the commit will contain, the staged files, right afte
 pre-commit stage checked them. Re-reading and re-checking them would cost a whole hook run; the
 gate's budget is little more than starting Python and asking git what is staged. So a check of
 files in a git work tree leaves this memo: for each artifact it checked, the git blob id of the
-bytes it read and its findings (each marked blocking or not), with the blob id of the config the
-policy was built from, the digest of every pack file behind it, and the artifact globs.
+bytes it read and its findings (each marked blocking or not); the blob id of every policy input
+in the repository it read (the config, repository packs, the links to them); the blob id of
+every pack file outside it (built-in packs); and the artifact globs.
 
-The gate asks git two things at once: the staged artifacts (``git diff --cached`` limited to the
-globs as ``:(glob)`` pathspecs) and the config as staged (``git ls-files -s``). Its answer is
-the memo's when every staged artifact was checked with the same bytes, the staged config is the
-one the policy was built from, and every pack file still has its digest. Anything else (a file
-staged after the check, a changed pack, the config itself staged) is ``None``: the full
-re-evaluation decides. Blob ids compare contents, so no timestamp can fool the memo.
+The gate asks git two things at once: what is staged among the artifacts and the policy inputs
+(``git diff --cached`` limited to the globs as ``:(glob)`` pathspecs and the inputs as
+``:(literal)`` ones), and the policy inputs as the index holds them (``git ls-files -s``). Its
+answer is the memo's when every staged artifact was checked with the same bytes, no policy input
+is staged, the index holds every input the policy was built from, and every pack outside the
+repository still has its blob id. Anything else is ``None``: the full re-evaluation decides.
+Blob ids compare contents, so no timestamp can fool the memo. The memo is keyed on the code
+that wrote it (``code_id``) and sealed with a digest of its content (``read_sealed``), so an
+entry damaged or edited on disk is never trusted.
 
 This module is the gate's whole fast path: besides what ``python -c pass`` already has, it
-imports ``marshal`` (built in), BLAKE2, and ``spawn`` with ``select`` to run git.
+imports ``marshal`` (built in), BLAKE2, SHA-1, and ``spawn`` with ``select`` to run git.
 """
 
 # No ``from __future__ import annotations``: the commit-msg gate imports this module, and
@@ -24,9 +28,10 @@ imports ``marshal`` (built in), BLAKE2, and ``spawn`` with ``select`` to run git
 import marshal
 import os
 
-from packwarden.cache.location import cache_dir, write_atomic
-from packwarden.model.digest import hasher, hex_digest
-from packwarden.model.version import VERSION
+from packwarden.cache.location import cache_dir, read_sealed, write_sealed
+from packwarden.gitenv import DIFF_CACHED, OPTIONS, git_environment
+from packwarden.model.code_id import code_id
+from packwarden.model.digest import git_blob_id, hasher
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (~3 ms)
 if TYPE_CHECKING:
@@ -35,17 +40,17 @@ if TYPE_CHECKING:
 
     Answer = tuple[int, list[dict[str, Any]]]  # exit code and the blocking findings (as dicts)
 
-FORMAT = 1
+FORMAT = 2
 MAX_FILES = 2000  # a commit rarely stages more; a larger run (pre-commit run --all-files) leaves no memo
-CONFIG_PATH = ".packwarden/policy.yml"  # packs.inputs.CONFIG_PATH; importing it costs ~7 M instructions
 _REGULAR_MODES = ("100644", "100755")
+_LINK_MODE = "120000"
 _GLOB_SPECIALS = "[]\\"  # characters git's glob pathspecs treat specially and packwarden's globs do not
 
 
 def memo_path(root: str, pack: str | None, strict: bool) -> str:
     """One memo per project root and gate arguments: the last check of files there."""
     key = hasher()
-    key.update("\0".join((str(FORMAT), VERSION, root, str(pack), str(strict))).encode("utf-8", "surrogateescape"))
+    key.update("\0".join((str(FORMAT), code_id(), root, str(pack), str(strict))).encode("utf-8", "surrogateescape"))
     return os.path.join(cache_dir(), "gate", f"{key.hexdigest()}.marshal")
 
 
@@ -67,44 +72,46 @@ def pathspecs(artifacts: "Mapping[str, Sequence[str]]") -> list[str] | None:
 def store(
     path: str,
     *,
-    config_blob: str | None,
-    dependencies: "Mapping[str, str]",
+    inputs: "Mapping[str, str | None]",
+    outside: "Mapping[str, str]",
     specs: "Sequence[str]",
     blobs: "Mapping[str, str]",
     findings: "Mapping[str, list[tuple[bool, dict[str, Any]]]]",
     policy_findings: "Sequence[tuple[bool, dict[str, Any]]]",
 ) -> bool:
-    """Write the memo of one check (``blobs``: artifact path -> blob id); whether it was."""
+    """Write the memo of one check; whether it was.
+
+    ``inputs``: repository policy inputs -> blob id (None: absent); ``outside``: pack files
+    outside the repository -> blob id; ``blobs``: checked artifact -> blob id.
+    """
     entry = {
-        "format": FORMAT,
-        "config": config_blob,
-        "dependencies": dict(dependencies),
+        "inputs": dict(inputs),
+        "outside": dict(outside),
         "specs": list(specs),
         "blobs": dict(blobs),
         "findings": {name: [list(item) for item in items] for name, items in findings.items()},
         "policy": [list(item) for item in policy_findings],
     }
-    try:
-        write_atomic(path, marshal.dumps(entry))
-    except OSError:
-        return False  # a read-only cache folder only costs speed
-    return True
+    return write_sealed(path, marshal.dumps(entry))
 
 
-def answer(root: str, pack: str | None, strict: bool) -> "Answer | None":
+def answer(root: str, pack: "str | None", strict: bool) -> "Answer | None":
     """The gate's verdict on the staged files from the memo, or None when the memo cannot say."""
+    body = read_sealed(memo_path(root, pack, strict))
+    if body is None:
+        return None
     try:
-        with open(memo_path(root, pack, strict), "rb") as handle:
-            entry = marshal.loads(handle.read())
-        if entry["format"] != FORMAT or not _packs_unchanged(entry["dependencies"]):
+        entry = marshal.loads(body)
+        if not _outside_unchanged(entry["outside"]):
             return None
-        staged = _staged(root, entry["specs"])
+        inputs: dict[str, str | None] = entry["inputs"]
+        staged = _staged(root, entry["specs"], list(inputs))
         if staged is None:
             return None
-        artifacts, config_blob = staged
+        artifacts, indexed = staged
+        if any(name in inputs for name in artifacts) or any(indexed.get(name) != blob for name, blob in inputs.items()):
+            return None  # a staged policy input (which re-checks everything), or another policy
         blobs: dict[str, str] = entry["blobs"]
-        if config_blob != entry["config"] or CONFIG_PATH in artifacts:
-            return None  # another policy, or a staged config, which re-checks the whole index
         if any(blob is None or blobs.get(name) != blob for name, blob in artifacts.items()):
             return None  # staged after the check, or never checked
         found: dict[str, list[list[Any]]] = entry["findings"]
@@ -115,29 +122,33 @@ def answer(root: str, pack: str | None, strict: bool) -> "Answer | None":
         return None  # missing, stale or corrupt: the full re-evaluation decides
 
 
-def _packs_unchanged(dependencies: dict[str, str]) -> bool:
-    for name, digest in dependencies.items():
+def _outside_unchanged(outside: "dict[str, str]") -> bool:
+    for name, blob in outside.items():
         with open(name, "rb") as handle:  # OSError: gone, so changed
-            if hex_digest(handle.read()) != digest:
+            if git_blob_id(handle.read()) != blob:
                 return False
     return True
 
 
-def git_commands(root: str, specs: "Sequence[str]") -> list[list[str]]:
-    """The gate's two git calls: the staged artifacts (and config), and the config as staged."""
-    diff = ["diff", "--cached", "--raw", "-z", "--no-abbrev", "--no-renames", "--diff-filter=ACMT"]
+def git_commands(root: str, specs: "Sequence[str]", inputs: "Sequence[str]") -> list[list[str]]:
+    """The gate's two git calls: what is staged among artifacts and inputs, and the inputs as indexed."""
+    literal = [":(literal)" + name for name in inputs]
     return [
-        ["git", "-C", root, *diff, "--", *specs, CONFIG_PATH],
-        ["git", "-C", root, "ls-files", "-s", "-z", "--", CONFIG_PATH],
+        ["git", "-C", root, *OPTIONS, *DIFF_CACHED, "--", *specs, *literal],
+        ["git", "-C", root, *OPTIONS, "ls-files", "-s", "-z", "--", *literal],
     ]
 
 
-def _staged(root: str, specs: list[str]) -> tuple[dict[str, str | None], str | None] | None:
-    """The staged artifacts (path -> blob id, None when not a regular file) and the staged
-    config's blob id, from two git calls run side by side; None when git fails."""
+def _staged(
+    root: str, specs: "list[str]", inputs: "list[str]"
+) -> "tuple[dict[str, str | None], dict[str, str]] | None":
+    """The staged artifacts and inputs (path -> blob id, None when not a regular file) and the
+    index entries of the inputs (path -> blob id), from two git calls side by side; None when
+    git fails or an input is in conflict."""
     from packwarden import spawn
 
-    (diff_status, diff_out, _), (list_status, list_out, _) = spawn.run_all(git_commands(root, specs))
+    commands = git_commands(root, specs, inputs)
+    (diff_status, diff_out, _), (list_status, list_out, _) = spawn.run_all(commands, git_environment())
     if diff_status or list_status:
         return None
     parts = diff_out.split(b"\0")
@@ -145,11 +156,12 @@ def _staged(root: str, specs: list[str]) -> tuple[dict[str, str | None], str | N
     for meta, name in zip(parts[0::2], parts[1::2], strict=False):
         fields = meta.decode("ascii").split(" ")  # ":old-mode new-mode old-id new-id status"
         artifacts[name.decode("utf-8", "surrogateescape")] = fields[3] if fields[1] in _REGULAR_MODES else None
-    config_blob = None
-    if list_out:
-        meta, _, _ = list_out.partition(b"\t")  # "mode id stage\tpath"
-        mode, blob, stage = meta.decode("ascii").split(" ")
-        if stage != "0" or mode not in _REGULAR_MODES:
-            return None
-        config_blob = blob
-    return artifacts, config_blob
+    indexed: dict[str, str] = {}
+    for record in list_out.split(b"\0"):
+        if record:
+            meta, _, name = record.partition(b"\t")  # "mode id stage\tpath"
+            mode, blob, stage = meta.decode("ascii").split(" ")
+            if stage != "0" or (mode not in _REGULAR_MODES and mode != _LINK_MODE):
+                return None
+            indexed[name.decode("utf-8", "surrogateescape")] = blob
+    return artifacts, indexed

@@ -7,6 +7,8 @@ import os
 import sys
 import time
 
+from packwarden.model.digest import hex_digest
+
 APP = "packwarden"
 
 
@@ -48,3 +50,27 @@ def write_atomic(path: str, data: bytes) -> None:
     except BaseException:
         os.unlink(temporary)
         raise
+
+
+def write_sealed(path: str, body: bytes) -> bool:
+    """Write ``body`` after a line holding its digest (see ``read_sealed``); whether it was written.
+
+    A read-only or full cache folder only costs speed, so failing to write is not an error.
+    """
+    try:
+        write_atomic(path, hex_digest(body).encode("ascii") + b"\n" + body)
+    except OSError:
+        return False
+    return True
+
+
+def read_sealed(path: str) -> "bytes | None":
+    """The body ``write_sealed`` wrote, or None when the file is missing, cut short or changed
+    since: every cache entry is checked against its own digest before it is trusted."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return None
+    seal, _, body = data.partition(b"\n")
+    return body if seal == hex_digest(body).encode("ascii") else None

@@ -2,8 +2,12 @@
 
 Validating packs with pydantic costs more than the rest of a hook run. The result is a plain
 record, so it is stored as JSON under a key made of every input (config bytes, pack argument,
-strict flag, paths, packwarden version) together with the digest of every pack file read to
-build it; an entry is used only while all of those files still have those digests.
+strict flag, paths, whether packs come from the index, and the code that compiles them), with
+the record of every pack file read to build it (``packs.files.PackFile``: its name, where it
+really was after links, the links, its blob id). An entry is used only while reading each of
+those names again gives the same file with the same bytes, and only when its own digest still
+matches its content: a damaged or edited entry is rebuilt, never trusted. ``use_cache=False``
+neither reads nor writes it.
 """
 
 from __future__ import annotations
@@ -11,60 +15,63 @@ from __future__ import annotations
 import json
 import os
 
-from packwarden.cache.location import cache_dir, write_atomic
-from packwarden.model.digest import hasher, hex_digest
+from packwarden.cache.location import cache_dir, read_sealed, write_sealed
+from packwarden.model.code_id import code_id
+from packwarden.model.digest import hasher
 from packwarden.model.policy import EffectivePolicy
-from packwarden.model.version import VERSION as __version__
+from packwarden.packs.files import PackFile, PackFiles
 from packwarden.packs.inputs import PolicyInputs
 
-FORMAT = 1
+FORMAT = 2
 
 
 def _key(inputs: PolicyInputs) -> str:
     digest = hasher()
-    parts = [str(FORMAT), __version__, str(inputs.pack), str(inputs.strict), str(inputs.root), str(inputs.cwd)]
+    parts = [str(FORMAT), code_id(), str(inputs.pack), str(inputs.strict), str(inputs.staged), inputs.root, inputs.cwd]
     digest.update("\0".join(parts).encode("utf-8", "surrogateescape"))
     digest.update(b"\0config\0" + (inputs.config if inputs.config is not None else b"<none>"))
     return digest.hexdigest()
-
-
-def _still_valid(dependencies: dict[str, str]) -> bool:
-    for path, digest in dependencies.items():
-        try:
-            with open(path, "rb") as handle:
-                if hex_digest(handle.read()) != digest:
-                    return False
-        except OSError:
-            return False
-    return True
 
 
 def entry_path(inputs: PolicyInputs) -> str:
     return os.path.join(cache_dir(), "policies", f"{_key(inputs)}.json")
 
 
-def cached_policy(inputs: PolicyInputs) -> EffectivePolicy:
-    """The effective policy for ``inputs``: from the cache when still valid, else built and stored."""
-    return cached_policy_and_packs(inputs)[0]
+def compiled_policy(inputs: PolicyInputs, files: PackFiles, *, use_cache: bool = True) -> EffectivePolicy:
+    """The effective policy for ``inputs``; ``files.read`` then lists every pack file behind it.
 
+    From the cache while every pack file is unchanged, else built (and stored).
+    """
+    if not use_cache:
+        from packwarden.packs.resolve import build_policy
 
-def cached_policy_and_packs(inputs: PolicyInputs) -> tuple[EffectivePolicy, dict[str, str]]:
-    """The effective policy, and the digest of every pack file it was built from (by path)."""
+        return build_policy(inputs, files)
     path = entry_path(inputs)
-    try:
-        with open(path, "rb") as handle:
-            entry = json.loads(handle.read())
-        if _still_valid(entry["dependencies"]):
-            return EffectivePolicy.from_data(entry["policy"]), dict(entry["dependencies"])
-    except (OSError, ValueError, KeyError, TypeError):
-        pass  # missing, stale or corrupt: rebuild below
+    cached = _load(path, files)
+    if cached is not None:
+        return cached
     from packwarden.packs.resolve import build_policy
 
-    dependencies: dict[str, str] = {}
-    policy = build_policy(inputs, lambda file, raw: dependencies.__setitem__(file, hex_digest(raw)))
-    data = {"dependencies": dependencies, "policy": policy.to_data()}
-    import contextlib  # here, not at the top: a cached policy never needs it (~1 ms)
+    policy = build_policy(inputs, files)
+    entry = {"files": [list(pack_file) for pack_file in files.read], "policy": policy.to_data()}
+    write_sealed(path, json.dumps(entry, separators=(",", ":")).encode("utf-8"))
+    return policy
 
-    with contextlib.suppress(OSError):  # a read-only cache folder only costs speed
-        write_atomic(path, json.dumps(data, separators=(",", ":")).encode("utf-8"))
-    return policy, dependencies
+
+def _load(path: str, files: PackFiles) -> EffectivePolicy | None:
+    body = read_sealed(path)
+    if body is None:
+        return None
+    try:
+        entry = json.loads(body)
+        recorded = [
+            PackFile(name, resolved, tuple((link, target) for link, target in links), digest, bool(in_repo))
+            for name, resolved, links, digest, in_repo in entry["files"]
+        ]
+        if not all(files.unchanged(pack_file) for pack_file in recorded):
+            return None
+        policy = EffectivePolicy.from_data(entry["policy"])
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None  # sealed but unreadable: written by other code; rebuilt
+    files.read.extend(recorded)
+    return policy

@@ -1,4 +1,7 @@
-"""Per-file results, keyed by what decides them: content, path, kind, policy, version.
+"""Per-file results, keyed by what decides them: content, path, kind, policy, and the code.
+
+Each row also holds a digest of its key and findings: a row damaged or edited on disk (its
+findings emptied, say) no longer matches it and is not used.
 
 One SQLite file in the user's cache folder: safe when pre-commit runs several hook processes
 at once (SQLite's locks, with a busy timeout), bounded in size (the least recently used entries
@@ -19,22 +22,29 @@ import time
 from collections.abc import Mapping, Sequence
 
 from packwarden.cache.location import cache_dir
-from packwarden.model.digest import hasher
+from packwarden.model.code_id import code_id
+from packwarden.model.digest import hasher, hex_digest
 from packwarden.model.finding import Finding
-from packwarden.model.version import VERSION
 
 MAX_ENTRIES = 200_000
 TOUCH_AFTER_SECONDS = 86_400
 MIN_ENTRY_BYTES = 128
-FILE_NAME = "results-v2.sqlite3"  # v1 was in WAL mode, which sticks to a database file
-_SCHEMA = "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, findings TEXT NOT NULL, used REAL NOT NULL)"
+FILE_NAME = "results-v3.sqlite3"  # v1 was in WAL mode, which sticks to a database file; v2 had no seals
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS results "
+    "(key TEXT PRIMARY KEY, findings TEXT NOT NULL, seal TEXT NOT NULL, used REAL NOT NULL)"
+)
 
 
 def result_key(policy_digest: str, path: str, kind: str, content: bytes) -> str:
     digest = hasher()
-    digest.update(f"{VERSION}\0{policy_digest}\0{kind}\0{path}\0".encode("utf-8", "surrogateescape"))
+    digest.update(f"{code_id()}\0{policy_digest}\0{kind}\0{path}\0".encode("utf-8", "surrogateescape"))
     digest.update(content)
     return digest.hexdigest()
+
+
+def _seal(key: str, findings: str) -> str:
+    return hex_digest(f"{key}\0{findings}".encode("utf-8", "surrogateescape"))
 
 
 class ResultCache:
@@ -63,10 +73,11 @@ class ResultCache:
         return db
 
     def _discard(self) -> None:
-        """A corrupt database is removed; the next run starts a new one."""
+        """A corrupt database is removed; the next run starts a new one. Something that cannot
+        be removed (a folder in its place, a read-only cache) leaves the cache unused."""
         self.close()
         for suffix in ("", "-journal"):
-            with contextlib.suppress(FileNotFoundError):
+            with contextlib.suppress(OSError):
                 os.unlink(f"{self.path}{suffix}")
 
     def get_many(self, keys: Sequence[str]) -> dict[str, list[Finding]]:
@@ -80,8 +91,10 @@ class ResultCache:
             for start in range(0, len(keys), 500):
                 chunk = keys[start : start + 500]
                 marks = ",".join("?" * len(chunk))
-                rows = db.execute(f"SELECT key, findings, used FROM results WHERE key IN ({marks})", chunk)
-                for key, text, used in rows:
+                rows = db.execute(f"SELECT key, findings, seal, used FROM results WHERE key IN ({marks})", chunk)
+                for key, text, seal, used in rows:
+                    if seal != _seal(key, text):
+                        continue  # damaged or edited: checked again, and the row replaced
                     found[key] = [Finding.from_dict(item) for item in json.loads(text)] if text != "[]" else []
                     if used < old:
                         self.stale.append(key)
@@ -96,11 +109,12 @@ class ResultCache:
         if db is None:
             return
         now = time.time()
-        rows = [(key, json.dumps([f.to_dict() for f in found]) if found else "[]", now) for key, found in items.items()]
+        texts = {key: json.dumps([f.to_dict() for f in found]) if found else "[]" for key, found in items.items()}
+        rows = [(key, text, _seal(key, text), now) for key, text in texts.items()]
         try:
             db.execute("BEGIN IMMEDIATE")  # one transaction, one journal cycle, for the whole run
             try:
-                db.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?)", rows)
+                db.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?)", rows)
                 db.executemany("UPDATE results SET used = ? WHERE key = ?", [(now, key) for key in touched])
                 self._prune(db)
             except BaseException:

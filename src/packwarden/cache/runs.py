@@ -21,18 +21,19 @@ unchanged (and was trusted) vouches for the identity of the folders in it: repla
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import stat
 import time
 
-from packwarden.cache.location import cache_dir, write_atomic
+from packwarden.cache.location import cache_dir, read_sealed, write_sealed
+from packwarden.model.code_id import code_id
 from packwarden.model.digest import hasher
 from packwarden.model.filestat import UNKNOWN_STAT, FileStat, file_stat
 from packwarden.model.finding import Finding
-from packwarden.model.version import VERSION
 
-FORMAT = 1
+FORMAT = 2
 RACY_NANOSECONDS = 2_000_000_000
 MAX_MEMOS = 64
 
@@ -50,15 +51,17 @@ class RunMemo:
         self.watched = watched
         self.horizon = time.time_ns() - RACY_NANOSECONDS  # before the run reads anything
         key = hasher()
-        key.update("\0".join((str(FORMAT), VERSION, root, policy_digest, request)).encode("utf-8", "surrogateescape"))
+        key.update("\0".join((str(FORMAT), code_id(), root, policy_digest, request)).encode("utf-8", "surrogateescape"))
         self.folder = os.path.join(cache_dir(), "runs")
         self.path = os.path.join(self.folder, f"{key.hexdigest()}.json")
 
     def load(self) -> tuple[list[Finding], int] | None:
         """The findings and file count of the memo, if every path it watches is unchanged."""
+        body = read_sealed(self.path)  # damaged or edited: not trusted
+        if body is None:
+            return None
         try:
-            with open(self.path, "rb") as handle:
-                entry = json.loads(handle.read())
+            entry = json.loads(body)
             if not self._unchanged(entry):
                 return None
             return [Finding.from_dict(item) for item in entry["findings"]], int(entry["count"])
@@ -108,17 +111,14 @@ class RunMemo:
             "findings": [finding.to_dict() for finding in findings],
             "count": files,
         }
-        try:
-            write_atomic(self.path, json.dumps(entry, separators=(",", ":")).encode("utf-8"))
-            self._prune()
-        except OSError:
+        if not write_sealed(self.path, json.dumps(entry, separators=(",", ":")).encode("utf-8")):
             return False  # a read-only cache folder only costs speed
+        with contextlib.suppress(OSError):
+            self._prune()
         return True
 
     def _prune(self) -> None:
         """Keep the MAX_MEMOS most recently written memos."""
-        import contextlib  # here, not at the top: a run answered by its memo never needs it (~1 ms)
-
         with os.scandir(self.folder) as listing:
             entries = sorted((entry.stat().st_mtime_ns, entry.path) for entry in listing if entry.is_file())
         for _, path in entries[:-MAX_MEMOS]:

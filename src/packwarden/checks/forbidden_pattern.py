@@ -20,7 +20,6 @@ from collections.abc import Iterator
 from packwarden.checks.fieldpath import items
 from packwarden.checks.pattern import as_text
 from packwarden.checks.target import Hit, Target, hit_at, show
-from packwarden.load.document import line_col
 from packwarden.model.pattern import compile_pattern
 from packwarden.model.rule import Rule
 
@@ -32,11 +31,19 @@ def check(rule: Rule, target: Target) -> Iterator[Hit]:
     source = str(rule.params[KEY])
     pattern = compile_pattern(source)
     if target.resolution is None:
-        for match in pattern.finditer(target.text):
-            line, column = line_col(target.text, match.start())
-            yield Hit("the file contains text that matches a forbidden pattern", line, column)
+        whole = target.text
+        # Lines are counted from the previous match on, so a file with many matches is read once.
+        line, line_start, counted = 1, 0, 0
+        for match in pattern.finditer(whole, target.budget):
+            offset = match.start()
+            newlines = whole.count("\n", counted, offset)
+            if newlines:
+                line += newlines
+                line_start = whole.rfind("\n", counted, offset) + 1
+            counted = offset
+            yield Hit("the file contains text that matches a forbidden pattern", line, offset - line_start + 1)
         return
     for located in items(target.resolution.found):
         text = as_text(located.value)
-        if text is not None and pattern.matches(text):
+        if text is not None and pattern.matches(text, target.budget):
             yield hit_at(located, f"'{located.path}' {show(located.value)} matches forbidden {source!r}")

@@ -3,7 +3,8 @@
 What it does: searches each string value (each item, for a list) with the pattern; a value
 that does not match is reported. Anchor the pattern (``^...$``) to match the whole value.
 Without a ``field``, the pattern must occur somewhere in the file's text. Patterns run on RE2
-(linear time); look-arounds and back-references fall back to ``regex`` under a timeout.
+(linear time); look-arounds and back-references fall back to ``regex``, where a rule may
+spend a fixed time budget per file (``pack.regex-timeout`` when it runs out).
 
 Why it matters: names, versions and ids are read by other tools; a consistent format keeps
 registries sortable, URLs valid and lookups exact.
@@ -42,12 +43,12 @@ def check(rule: Rule, target: Target) -> Iterator[Hit]:
     source = str(rule.params[KEY])
     pattern = compile_pattern(source)
     if target.resolution is None:
-        if not pattern.matches(target.text):
+        if not pattern.matches(target.text, target.budget):
             yield Hit(f"the file does not match {source!r}", 1, 1)
         return
     for located in items(target.resolution.found):
         text = as_text(located.value)
         if text is None:
             yield hit_at(located, f"'{located.path}' is {show(located.value)}, not text to match {source!r}")
-        elif not pattern.matches(text):
+        elif not pattern.matches(text, target.budget):
             yield hit_at(located, f"'{located.path}' {show(located.value)} does not match {source!r}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from packwarden.checks.fieldpath import Located, Resolution
+from packwarden.model.pattern import Budget
 from packwarden.model.record import Record
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (~3 ms)
@@ -11,12 +12,14 @@ if TYPE_CHECKING:
 
 
 class Target(Record):
-    """One document seen through one rule's field path (text rules have no resolution)."""
+    """One document seen through one rule's field path (text rules have no resolution), with
+    the time the rule's back-tracking patterns may spend on it (see ``model.pattern``)."""
 
     kind: str
     text: str
     data: Any
     resolution: Resolution | None
+    budget: Budget
 
 
 class Hit(Record):

@@ -32,6 +32,7 @@ def add_arguments(parser: "argparse.ArgumentParser") -> None:
         help="the commit message file git gives commit-msg hooks (accepted; not read by this version)",
     )
     parser.add_argument("--strict", action="store_true", help="strict mode: error findings block")
+    parser.add_argument("--no-cache", action="store_true", help="check the staged files again; use and fill no cache")
     add_pack(parser)
     add_color(parser)
 
@@ -40,14 +41,14 @@ _memo_asked = False  # set by ``main`` once it has asked the memo, so ``run`` ne
 
 
 def run(args: "argparse.Namespace") -> int:
-    if not _memo_asked and passes_from_memo(args.pack, args.strict):
+    if not args.no_cache and not _memo_asked and passes_from_memo(args.pack, args.strict):
         return 0
     from packwarden.api import check
     from packwarden.cli.options import use_color
     from packwarden.enforce import EXIT_INPUT_ERROR, is_input_error
     from packwarden.report.text import render_findings
 
-    result = check(staged=True, strict=args.strict, pack=args.pack)
+    result = check(staged=True, strict=args.strict, pack=args.pack, use_cache=not args.no_cache)
     mode = "strict" if result.policy.mode == "block" else "warn"
     if result.exit_code == EXIT_INPUT_ERROR:
         shown = tuple(finding for finding in result.findings if is_input_error(finding))

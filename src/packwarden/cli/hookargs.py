@@ -38,3 +38,36 @@ def read_hook_arguments(argv: "Sequence[str]") -> "HookArguments | None":
         else:
             positional.append(word)
     return positional, pack, strict
+
+
+# Every spelling ``packwarden check`` reads as an option (a test holds these equal to argparse's).
+CHECK_FLAGS = ("--all-files", "--staged", "--strict", "--no-cache", "-h", "--help")
+CHECK_VALUED = ("--pack", "--format", "--jobs", "--color")
+
+
+def is_check_option(word: str) -> bool:
+    return word in CHECK_FLAGS or word in CHECK_VALUED or word.startswith(tuple(f"{o}=" for o in CHECK_VALUED))
+
+
+class AmbiguousPath(Exception):
+    """A word that is both an option and the name of a file in the repository."""
+
+
+def protect_paths(argv: "Sequence[str]") -> list[str]:
+    """``argv`` with every word that names an existing path marked as a path (``./`` before it).
+
+    pre-commit puts the names of the changed files after the hook's ``args``, with nothing
+    between them, so a file named ``--pack=evil/skill.yaml`` would read as an option. A word
+    that names a path is a path; one that is also one of packwarden's own options is refused
+    (AmbiguousPath), because either reading could be what was meant and a gate must not guess.
+    """
+    import os.path
+
+    protected: list[str] = []
+    for word in argv:
+        if word.startswith("-") and os.path.lexists(word):
+            if is_check_option(word):
+                raise AmbiguousPath(word)
+            word = "./" + word
+        protected.append(word)
+    return protected

@@ -65,7 +65,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parse_and_run(arguments: list[str]) -> int:
     try:
         chosen = next((word for word in arguments if not word.startswith("-")), None)
-        args = build_parser(chosen if chosen in COMMANDS else None).parse_args(arguments)
+        parser = build_parser(chosen if chosen in COMMANDS else None)
+        args, unknown = parser.parse_known_args(arguments)
+        if unknown:
+            # argparse leaves these to the top-level parser, which would print its own usage
+            _chosen_parser(parser, args).error(f"unrecognized arguments: {' '.join(unknown)}")
     except SystemExit as exit_:
         return 0 if exit_.code in (0, None) else 2
     return _command(args.command).run(args)
+
+
+def _chosen_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:
+    """The innermost sub-parser that ``args`` went through (``packwarden packs show``)."""
+    for action in parser._actions:  # argparse offers no public way to a parser's sub-parsers
+        if isinstance(action, argparse._SubParsersAction):
+            chosen = action.choices.get(getattr(args, action.dest, None) or "")
+            if chosen is not None:
+                return _chosen_parser(chosen, args)
+    return parser

@@ -47,9 +47,10 @@ def add_pack(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def use_color(choice: str, stream: TextIO) -> bool:
+def use_color(choice: str, stream: TextIO | None) -> bool:
+    """``stream`` is None when the process started with it closed (``>&-``)."""
     if choice != "auto":
         return choice == "always"
-    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+    if stream is None or os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
         return False
     return stream.isatty()

@@ -3,42 +3,49 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from packwarden.cli.options import add_color, use_color
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (~3 ms)
 if TYPE_CHECKING:
+    from packwarden.api import CheckResult
     from packwarden.model.policy import EffectivePolicy
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    actions.add_parser("list", help="built-in packs")
-    show = actions.add_parser("show", help="one pack with everything it extends")
+    actions.add_parser("list", help="built-in packs, with their rule counts (own rules and inherited ones)")
+    show = actions.add_parser("show", help="one pack with everything it extends, and its warnings")
     show.add_argument("pack", metavar="KEY[@VER]|FILE")
     show.add_argument("--json", action="store_true")
     diff = actions.add_parser("diff", help="rules added, removed and changed between two packs")
     diff.add_argument("old", metavar="A")
     diff.add_argument("new", metavar="B")
-    test = actions.add_parser("test", help="dry run: what a pack finds in files, in warn and in strict mode")
+    test = actions.add_parser(
+        "test",
+        help="what a pack alone finds in files (the repository's config is ignored), "
+        "with the verdict in warn and in strict mode; exits as the pack's own mode decides",
+    )
     test.add_argument("pack", metavar="KEY[@VER]|FILE")
     test.add_argument("files", nargs="+")
     for sub in (show, diff, test):
         add_color(sub)
 
 
-def _policy(pack: str) -> EffectivePolicy:
+def _policy(pack: str, root: str | None = None) -> EffectivePolicy:
+    """The pack with everything it extends, alone: no repository config applies."""
     import os
 
     from packwarden.packs.inputs import PolicyInputs
     from packwarden.packs.resolve import build_policy
 
-    return build_policy(PolicyInputs(pack=pack, cwd=os.getcwd(), root=os.getcwd()))
+    cwd = os.getcwd()
+    return build_policy(PolicyInputs(pack=pack, cwd=cwd, root=root or cwd))
 
 
 def _list() -> int:
+    from packwarden.model.errors import PolicyError
     from packwarden.packs import builtin
     from packwarden.packs.reader import read_pack
 
@@ -46,42 +53,95 @@ def _list() -> int:
         _, raw = builtin.read_builtin(ref)
         pack = read_pack(raw, ref)
         meta = pack.spec.meta
+        own = len(pack.rules)
+        try:
+            effective = str(len(_policy(ref).rules))
+        except PolicyError:  # a disabled pack, or one whose chain is broken: nothing applies
+            effective = "?"
         extends = f" (extends {', '.join(pack.spec.extends)})" if pack.spec.extends else ""
-        print(f"{ref:<28} {meta.status:<10} {len(pack.rules):>3} rules  {meta.description}{extends}")
+        counts = f"{effective:>3} rules ({own} own)"
+        print(f"{ref:<28} {meta.status:<10} {counts:<20} {meta.description}{extends}")
     return 0
 
 
-def _test(args: argparse.Namespace, color: bool) -> int:
+def _show(pack: str, as_json: bool, color: bool) -> int:
+    from packwarden.report.policy import effective_data, effective_lines
+    from packwarden.report.styled import write_lines
+    from packwarden.report.text import finding_lines
 
-    from packwarden.api import check
+    policy = _policy(pack)
+    if as_json:
+        from packwarden.report.json import dump, finding_data
+
+        dump({**effective_data(policy), "warnings": [finding_data(f) for f in policy.warnings]}, sys.stdout)
+        return 0
+    lines = effective_lines(policy, explain=True)
+    if policy.warnings:
+        count = len(policy.warnings)
+        lines.append([(f"warnings ({count}):", "bold")])
+        for finding in sorted(policy.warnings, key=lambda f: f.sort_key):
+            lines.extend(finding_lines(finding))
+    write_lines(lines, sys.stdout, color)
+    return 0
+
+
+def _test_result(pack: str, files: list[str]) -> CheckResult:
+    """Check ``files`` against ``pack`` alone, as ``packwarden check`` checks paths, without the
+    repository's ``.packwarden/policy.yml`` and without the result cache."""
+    import os
+
+    from packwarden.api import CheckResult
+    from packwarden.artifacts.kinds import ArtifactTable
+    from packwarden.enforce import decide
+    from packwarden.engine import builtin_finding
+    from packwarden.model import builtin_rules as R
+    from packwarden.model.errors import UsageError
+    from packwarden.runner import default_jobs, run_checks
+    from packwarden.workspace import DiskFiles, find_root
+
+    missing = [path for path in files if not os.path.lexists(path)]
+    if missing:
+        raise UsageError(f"no such file or directory: {', '.join(missing)}")
+    here = os.path.realpath(os.getcwd())
+    root, in_git = find_root(here)
+    policy = _policy(pack, root)
+    source = DiskFiles(root, in_git)
+    wanted = [os.path.relpath(os.path.normpath(os.path.join(here, p)), root).replace(os.sep, "/") for p in files]
+    candidates = source.expand(wanted)
+    findings = [
+        builtin_finding(policy, R.PATH_OUTSIDE_REPO, "is outside the repository", path)
+        for path in candidates
+        if path.startswith("../")
+    ]
+    artifacts = ArtifactTable(policy.artifacts).artifacts(p for p in candidates if not p.startswith("../"))
+    checked, count = run_checks(policy, source, artifacts, use_cache=False, jobs=default_jobs())
+    ordered = tuple(sorted([*policy.warnings, *findings, *checked], key=lambda finding: finding.sort_key))
+    return CheckResult(ordered, count, policy, decide(ordered, policy))
+
+
+def _test(pack: str, files: list[str], color: bool) -> int:
     from packwarden.enforce import decide
     from packwarden.report.text import render
 
-    result = check(args.files, pack=args.pack)
+    result = _test_result(pack, files)
     render(result, sys.stdout, color)
     for mode in ("warn", "block"):
         verdict = decide(result.findings, result.policy._replace(mode=mode))
         label = "strict" if mode == "block" else "warn"
         print(f"in {label} mode: exit {verdict.exit_code} ({len(verdict.blocking)} blocking)")
-    return 0 if result.exit_code != 2 else 2
+    return result.exit_code
 
 
 def run(args: argparse.Namespace) -> int:
-    from packwarden.report.policy import diff_lines, effective_data, effective_lines
+    from packwarden.report.policy import diff_lines
     from packwarden.report.styled import write_lines
 
     if args.action == "list":
         return _list()
     color = use_color(args.color, sys.stdout)
     if args.action == "show":
-        policy = _policy(args.pack)
-        if args.json:
-            json.dump(effective_data(policy), sys.stdout, indent=2, ensure_ascii=False)
-            sys.stdout.write("\n")
-        else:
-            write_lines(effective_lines(policy, explain=True), sys.stdout, color)
-        return 0
+        return _show(args.pack, args.json, color)
     if args.action == "diff":
         write_lines(diff_lines(_policy(args.old), _policy(args.new)), sys.stdout, color)
         return 0
-    return _test(args, color)
+    return _test(args.pack, args.files, color)

@@ -220,21 +220,35 @@ class _Builder:
                 return self.root
 
 
-def load_yaml_text(text: str) -> Document:
-    """Parse YAML text into a position-aware tree, or a problem with its location."""
-    loader = _Loader(text)
+class _LibyamlTooDeep(Exception):
+    """libyaml's own nesting limit stopped the parse, ``offset`` characters into the text."""
+
+    def __init__(self, offset: int) -> None:
+        self.offset = offset
+
+
+# Newer libyaml builds (the one in PyYAML 6.0.4's wheels, for one) have a nesting limit of
+# their own, 1000 by default, and the scanner reads ahead of the parser, so libyaml can stop
+# before the builder sees where MAX_DEPTH is first exceeded. The message is the only sign.
+_LIBYAML_DEPTH_MESSAGE = "exceeded maximum nesting depth"
+
+
+def _parse(text: str, loader_class: Any) -> Document:
+    loader = loader_class(text)
     try:
         data = _Builder().run(loader)
     except _Stop as stop:
         return Document(text, None, (stop.problem,))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if exc.problem == _LIBYAML_DEPTH_MESSAGE and mark is not None:
+            raise _LibyamlTooDeep(mark.index) from None
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = " ".join(part for part in (exc.context, exc.problem) if part) or "invalid YAML"
         return Document(text, None, (Problem(R.PARSE_SYNTAX, message, line, column),))
     except yaml.reader.ReaderError as exc:
         offset = exc.position  # libyaml counts bytes of the UTF-8 text, PyYAML characters
-        if _Loader is not yaml.SafeLoader:
+        if loader_class is not yaml.SafeLoader:
             offset = len(text.encode("utf-8")[:offset].decode("utf-8", "ignore"))
         problem = Problem(R.PARSE_SYNTAX, str(exc).splitlines()[0], *line_col(text, offset))
         return Document(text, None, (problem,))
@@ -243,6 +257,34 @@ def load_yaml_text(text: str) -> Document:
     finally:
         loader.dispose()
     return Document(text, data)
+
+
+def _too_deep_for_libyaml(text: str, offset: int) -> Document:
+    """The answer for a text that libyaml refused as nested too deeply at ``offset``.
+
+    Everything before ``offset`` passed libyaml's scanner, so parsing just that part again
+    reaches the builder's own checks, in stream order: normally MAX_DEPTH, at its exact place.
+    A syntax error there may come from the cut, and a libyaml limit below MAX_DEPTH would
+    refuse good documents, so either way the pure-Python parser (no limit of its own) decides.
+    """
+    try:
+        prefix = _parse(text[:offset], _Loader)
+    except _LibyamlTooDeep:
+        prefix = Document("")
+    if prefix.problems and prefix.problems[0].rule is not R.PARSE_SYNTAX:
+        return Document(text, None, prefix.problems)
+    try:
+        return _parse(text, yaml.SafeLoader)
+    except _LibyamlTooDeep:  # pragma: no cover - the pure-Python parser has no depth limit
+        return Document(text, None, (Problem(R.PARSE_DEPTH, f"nested deeper than {MAX_DEPTH} levels"),))
+
+
+def load_yaml_text(text: str) -> Document:
+    """Parse YAML text into a position-aware tree, or a problem with its location."""
+    try:
+        return _parse(text, _Loader)
+    except _LibyamlTooDeep as exc:
+        return _too_deep_for_libyaml(text, exc.offset)
 
 
 def load_yaml(raw: bytes, max_bytes: int = MAX_FILE_BYTES) -> Document:

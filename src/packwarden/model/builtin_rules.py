@@ -1,13 +1,15 @@
 """Rules that belong to packwarden itself rather than to a pack.
 
 They report files packwarden cannot read safely (``parse.*``, ``path.*``) and problems in its
-own inputs (``pack.*``, ``config.*``). Packs may change the severity of the ``parse.*`` and
-``path.*`` rules like any other; ``pack.*`` and ``config.*`` errors always exit 2.
+own inputs (``pack.*``, ``config.*``). Each says which it is (``input_error``), and that flag,
+never the id's prefix, decides: packs may change the severity of the rules about checked files
+like any other; an error from a rule about packwarden's own inputs always exits 2.
+Findings of these rules carry ``pack = BUILTIN_PACK``; ``of`` finds the rule of such a finding.
 """
 
 from __future__ import annotations
 
-from packwarden.model.finding import Severity
+from packwarden.model.finding import BUILTIN_PACK, Finding, Severity
 from packwarden.model.record import Record
 from packwarden.model.rule import RuleDoc
 
@@ -16,10 +18,20 @@ class BuiltinRule(Record):
     id: str
     severity: Severity
     doc: RuleDoc
+    # About packwarden's own inputs (packs, config) rather than a checked file: its errors
+    # exit 2 in every mode, and no pack or config may change its severity.
+    input_error: bool = False
+
+    @property
+    def adjustable(self) -> bool:
+        """Whether packs and the config may change this rule's severity."""
+        return not self.input_error
 
 
-def _rule(rule_id: str, severity: Severity, summary: str, why: str, bad: str, good: str) -> BuiltinRule:
-    return BuiltinRule(rule_id, severity, RuleDoc(summary, why, bad, good))
+def _rule(
+    rule_id: str, severity: Severity, summary: str, why: str, bad: str, good: str, *, input_error: bool = False
+) -> BuiltinRule:
+    return BuiltinRule(rule_id, severity, RuleDoc(summary, why, bad, good), input_error)
 
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -151,6 +163,7 @@ PACK_INVALID = _rule(
     "A broken pack would silently check less than its authors meant.",
     "rules: [{id: x, severity: fatal}]",
     "rules: [{id: x, severity: error, required: true, field: name}]",
+    input_error=True,
 )
 PACK_WARNING = _rule(
     "pack.meaningless",
@@ -159,14 +172,17 @@ PACK_WARNING = _rule(
     "A field that does nothing looks like a check to its author; saying so avoids a silent skip.",
     "rules: [{field: name, colour: red}]",
     "rules: [{field: name, pattern: '^[a-z]+$'}]",
+    input_error=True,
 )
 PACK_REGEX_TIMEOUT = _rule(
     "pack.regex-timeout",
     E,
-    "A policy regex took too long on a file and was stopped.",
-    "Back-tracking patterns can take forever on hostile input; the hook must never hang.",
-    "pattern: '(a+)+$'",
-    "pattern: '^a+$'",
+    "A policy regex used up its time on a file and was stopped.",
+    "Back-tracking patterns can take forever on hostile input; the hook must never hang. "
+    "Each rule's back-tracking patterns get a fixed time per file, however many values they match.",
+    "pattern: '^(a|aa)+\\1c$'",
+    "pattern: '^a+c$'",
+    input_error=True,
 )
 CONFIG_INVALID = _rule(
     "config.invalid",
@@ -175,6 +191,7 @@ CONFIG_INVALID = _rule(
     "A config that cannot be read would silently fall back to another policy.",
     "mode: strict-ish",
     "mode: block",
+    input_error=True,
 )
 
 ALL: tuple[BuiltinRule, ...] = (
@@ -199,3 +216,8 @@ ALL: tuple[BuiltinRule, ...] = (
     CONFIG_INVALID,
 )
 BY_ID = {rule.id: rule for rule in ALL}
+
+
+def of(finding: Finding) -> BuiltinRule | None:
+    """The built-in rule ``finding`` comes from, or None for a pack's finding (whatever its id)."""
+    return BY_ID.get(finding.rule) if finding.pack == BUILTIN_PACK else None

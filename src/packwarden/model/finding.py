@@ -33,9 +33,16 @@ class Severity(enum.Enum):
 
 _RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2, Severity.BLOCK: 3}
 
+BUILTIN_PACK = "packwarden"  # the ``pack`` of findings from packwarden's own rules
+
 
 class Finding(Record):
-    """One problem at one place, from one rule of one pack."""
+    """One problem at one place, from one rule of one pack.
+
+    A value: equal to another Finding with equal fields (``metadata`` compared as a mapping),
+    never to a plain tuple, and hashable whatever mapping ``metadata`` is. Findings order by
+    ``sort_key`` (the order reports use), then by their other fields.
+    """
 
     rule: str
     severity: Severity
@@ -43,7 +50,7 @@ class Finding(Record):
     path: str
     line: int = 1
     column: int = 1
-    pack: str = "packwarden"
+    pack: str = BUILTIN_PACK
     fix: str = ""
     scope: str = ""
     metadata: Mapping[str, str] = MappingProxyType({})
@@ -51,6 +58,44 @@ class Finding(Record):
     @property
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.path, self.line, self.column, self.rule, self.message)
+
+    def _value(self) -> tuple[object, ...]:
+        """Every field, hashable and ordered, in the order findings sort."""
+        return (
+            *self.sort_key,
+            self.severity.rank,
+            self.pack,
+            self.fix,
+            self.scope,
+            tuple(sorted(self.metadata.items())),
+        )
+
+    # A Finding is a tuple underneath (see model.record); these keep it from comparing like one.
+    # Against a plain tuple they return False or raise rather than NotImplemented, because
+    # Python would then fall back to the tuple's own comparison, which accepts a Finding.
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Finding):
+            return self._value() == other._value()
+        return False if isinstance(other, tuple) else NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    def __hash__(self) -> int:
+        return hash(self._value())
+
+    def __lt__(self, other: object) -> bool:
+        return self._value() < _other_value(other, "<")
+
+    def __le__(self, other: object) -> bool:
+        return self._value() <= _other_value(other, "<=")
+
+    def __gt__(self, other: object) -> bool:
+        return self._value() > _other_value(other, ">")
+
+    def __ge__(self, other: object) -> bool:
+        return self._value() >= _other_value(other, ">=")
 
     def to_dict(self) -> dict[str, object]:
         """Plain data for JSON output and the result cache."""
@@ -71,14 +116,20 @@ class Finding(Record):
     def from_dict(cls, data: Mapping[str, Any]) -> Finding:
         """The inverse of ``to_dict`` (for the caches)."""
         return cls(
-            data["rule"],
-            Severity(data["severity"]),
-            data["message"],
-            data["path"],
-            data["line"],
-            data["column"],
-            data["pack"],
-            data["fix"],
-            data["scope"],
-            dict(data.get("metadata") or {}),
+            rule=data["rule"],
+            severity=Severity(data["severity"]),
+            message=data["message"],
+            path=data["path"],
+            line=data["line"],
+            column=data["column"],
+            pack=data["pack"],
+            fix=data["fix"],
+            scope=data["scope"],
+            metadata=MappingProxyType(dict(data.get("metadata") or {})),
         )
+
+
+def _other_value(other: object, operator: str) -> tuple[object, ...]:
+    if not isinstance(other, Finding):
+        raise TypeError(f"'{operator}' not supported between Finding and {type(other).__name__}")
+    return other._value()

@@ -5,16 +5,54 @@ Only pack loading imports this module: validating a policy is the cold path.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 SeverityName = Literal["info", "warning", "error", "block"]
-Scalar = str | int | float | bool | None
+
+
+def _is_scalar(value: object) -> object:
+    """One error for a value that is no scalar, not one per member of the union."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    raise ValueError("a value here must be text, a number, true, false or null")
+
+
+Scalar = Annotated[str | int | float | bool | None, BeforeValidator(_is_scalar)]
 RULE_ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 PACK_KEY = r"^[a-z0-9][a-z0-9_.-]*$"
 VERSION = r"^[0-9]+(\.[0-9]+)*$"
 ValueType = Literal["string", "integer", "number", "boolean", "list", "mapping", "null"]
+
+# Rule ids in packwarden's own namespaces: its built-in findings (parse.syntax, pack.invalid,
+# waiver.expired, ...) and those of capabilities to come. A pack or the repository config
+# that defined one could pass off its findings as packwarden's, or shadow a built-in.
+RESERVED_RULE_PREFIXES = (
+    "parse.",
+    "pack.",
+    "config.",
+    "path.",
+    "waiver.",
+    "clarification.",
+    "commit.",
+    "lock.",
+    "packwarden.",
+)
+
+
+def _block_synonym(value: object) -> object:
+    """``strict`` is another name for ``block`` (as in ``--strict``)."""
+    return "block" if isinstance(value, str) and value == "strict" else value
+
+
+def _one_or_list(value: object) -> object:
+    """``applies_to: skill`` is ``applies_to: [skill]``."""
+    return [value] if isinstance(value, str) else value
+
+
+Mode = Annotated[Literal["warn", "block"], BeforeValidator(_block_synonym)]
+Kinds = Annotated[list[str], BeforeValidator(_one_or_list)]
 
 # Sections that DESIGN.md reserves for later capabilities; a pack may carry them already.
 RESERVED_SECTIONS = (
@@ -40,7 +78,7 @@ class Meta(_Strict):
 
 
 class Enforcement(_Strict):
-    mode: Literal["warn", "block"] = "warn"
+    mode: Mode = "warn"
     fail_on: Literal["error", "block"] = "error"
     severities: dict[str, SeverityName] = {}
 
@@ -54,7 +92,7 @@ class RuleSpec(_Strict):
     """One rule as written in a pack; each check key present adds one check."""
 
     id: str = Field(pattern=RULE_ID, max_length=128)
-    applies_to: list[str] = []
+    applies_to: Kinds = []
     field: str | None = Field(default=None, max_length=512)
     severity: SeverityName = "error"
     message: str = ""
@@ -99,7 +137,7 @@ class ConfigSpec(_Strict):
     """`.packwarden/policy.yml`: untrusted, so every key is known and typed."""
 
     pack: str | None = Field(default=None, max_length=512)
-    mode: Literal["warn", "block"] | None = None
+    mode: Mode | None = None
     overrides: Overrides = Overrides()
 
 
@@ -117,4 +155,13 @@ CHECK_KEYS = (
     "max_length",
 )
 TEXT_CHECK_KEYS = ("pattern", "forbidden_pattern")
+# Check values that can never find anything: ``required: false`` asks for nothing, every value
+# passes ``pattern: ''``. A rule with only these checks nothing.
+INERT_CHECK_VALUES: dict[str, tuple[object, ...]] = {
+    "required": (False,),
+    "semver": (False,),
+    "pattern": ("",),
+    "forbidden_values": ([],),
+    "min_length": (0,),
+}
 KNOWN_KINDS = ("skill", "agent", "plugin", "protocol", "capability", "commit", "registry")

@@ -4,7 +4,8 @@ A profile is ``policy: {name, version, description, scope, rules, enforcement}``
 names a ``field`` (``a.*.b`` paths; ``content`` means the file's text) and checks it with
 ``pattern``, ``required``, ``allowed_values`` or ``forbidden_values``, or an explicit
 ``check:``. Without a field, a pattern is forbidden text (secret scanning). Anything that
-has no meaning here becomes a pack warning; nothing is skipped silently.
+has no meaning here becomes a pack warning; a value of a shape its key cannot take (a mapping
+for a name, text for ``rules``) is an error at its line; nothing is skipped silently.
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ import re
 from dataclasses import dataclass, field
 
 from packwarden.load.document import Mark, PosDict, PosList
+from packwarden.model.schema import RESERVED_RULE_PREFIXES
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (~3 ms)
 if TYPE_CHECKING:
     from typing import Any
 
 INFORMATIONAL = frozenset({"description", "type", "environments", "metadata", "tags"})
+PROFILE_KEYS = frozenset({"name", "version", "rules", "enforcement", "scope"}) | INFORMATIONAL
 RULE_KEYS = frozenset(
     {
         "id",
@@ -45,7 +48,7 @@ SEVERITIES = {
     "critical": "block",
     "block": "block",
 }
-MODES = {"blocking": "block", "warning": "warn"}
+MODES = {"blocking": "block", "block": "block", "strict": "block", "warning": "warn", "warn": "warn"}
 MANIFESTS = ("skill", "agent")
 KINDS = {"skill": ("skill",), "agent": ("agent",), "artifact": MANIFESTS}
 
@@ -69,6 +72,21 @@ def _slug(text: str, limit: int = 48) -> str:
     return slug or "rule"
 
 
+def _shape(value: Any) -> str:
+    """What a value is, for messages: 'a mapping', 'the number 5'."""
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    return repr(value)
+
+
 def _put(out: PosDict, key: str, value: Any, src: PosDict, src_key: str | None = None) -> None:
     out[key] = value
     origin = src_key or key
@@ -85,16 +103,40 @@ class _Converter:
     def warn(self, message: str, mark: Mark) -> None:
         self.result.warnings.append((message, mark))
 
-    def kinds(self, scope: Any, mark: Mark) -> tuple[str, ...]:
+    def error(self, message: str, mark: Mark) -> None:
+        self.result.errors.append((message, mark))
+
+    def text(self, node: PosDict, key: str, what: str) -> str | None:
+        """``node[key]`` when it is text; an error when it is something else."""
+        value = node.get(key)
+        if key in node and not isinstance(value, str):
+            self.error(f"{what} must be text, not {_shape(value)}", node.marks[key])
+            return None
+        return value
+
+    def kinds(self, node: PosDict, default: tuple[str, ...]) -> tuple[str, ...]:
         """Artifact kinds for a Betty scope: Betty's artifacts are skill and agent manifests."""
-        names = [scope] if isinstance(scope, str) else list(scope) if isinstance(scope, list) else []
+        if "scope" not in node:
+            return default
+        scope, mark = node["scope"], node.marks["scope"]
+        if isinstance(scope, str):
+            names: list[tuple[Any, Mark]] = [(scope, mark)]
+        elif isinstance(scope, PosList):
+            names = list(zip(scope, scope.marks, strict=True))
+        else:
+            self.warn(f"scope {_shape(scope)} is not a kind name or a list of them; ignored", mark)
+            return default
         kinds: list[str] = []
-        for name in names:
-            if name in KINDS:
+        for name, name_mark in names:
+            if not isinstance(name, str):
+                self.warn(f"scope item {_shape(name)} is not a kind name; ignored", name_mark)
+            elif name in KINDS:
                 kinds.extend(kind for kind in KINDS[name] if kind not in kinds)
             else:
-                self.warn(f"scope {name!r} is not an artifact kind packwarden checks; ignored", mark)
-        return tuple(kinds) or MANIFESTS
+                self.warn(f"scope {name!r} is not an artifact kind packwarden checks; ignored", name_mark)
+        if not names:
+            self.warn("scope names no kind; ignored", mark)
+        return tuple(kinds) or default
 
     def convert(self) -> Converted:
         policy = self.root["policy"]
@@ -102,77 +144,137 @@ class _Converter:
             if key != "policy":
                 self.warn(f"top-level key {key!r} has no meaning in a Betty profile; ignored", self.root.key_marks[key])
         if not isinstance(policy, PosDict):
-            self.result.errors.append(("'policy' must be a mapping", self.root.marks["policy"]))
+            self.error("'policy' must be a mapping", self.root.marks["policy"])
             return self.result
+        for key in policy:
+            if key not in PROFILE_KEYS:
+                self.warn(f"profile key {key!r} has no meaning for packwarden; ignored", policy.key_marks[key])
         out = self.result.data
-        name = str(policy.get("name", "unnamed"))
+        _put(out, "meta", self.meta(policy), policy, "name")
+        _put(out, "enforcement", self.enforcement(policy), policy, "enforcement")
+        _put(out, "rules", self.rules(policy), policy, "rules")
+        return self.result
+
+    def meta(self, policy: PosDict) -> PosDict:
+        name = self.text(policy, "name", "the profile name")
+        if name == "":
+            self.error("the profile name must not be empty", policy.marks["name"])
+        version = policy.get("version", "0")
+        if isinstance(version, int) and not isinstance(version, bool):
+            version = str(version)
+        elif not isinstance(version, str):
+            hint = "; quote it" if isinstance(version, float) else ""
+            self.error(f"the profile version must be text, not {_shape(version)}{hint}", policy.marks["version"])
+            version = "0"
         meta = PosDict(policy.mark)
-        _put(meta, "key", _slug(name, 64), policy, "name")
-        _put(meta, "version", str(policy.get("version", "0")), policy, "version")
-        _put(meta, "name", name, policy, "name")
-        _put(meta, "description", str(policy.get("description", "")), policy, "description")
-        _put(out, "meta", meta, policy, "name")
+        _put(meta, "key", _slug(name or "unnamed", 64), policy, "name")
+        _put(meta, "version", version, policy, "version")
+        _put(meta, "name", name or "unnamed", policy, "name")
+        _put(
+            meta,
+            "description",
+            self.text(policy, "description", "the profile description") or "",
+            policy,
+            "description",
+        )
+        return meta
+
+    def enforcement(self, policy: PosDict) -> PosDict:
         enforcement = PosDict(policy.mark)
         mode = policy.get("enforcement", "warning")
-        if mode not in MODES:
-            self.warn(f"enforcement {mode!r} is not 'blocking' or 'warning'; using warn mode", policy.mark)
-        _put(enforcement, "mode", MODES.get(mode, "warn"), policy, "enforcement")
-        _put(out, "enforcement", enforcement, policy, "enforcement")
-        for key in policy:
-            if key not in RULE_KEYS | INFORMATIONAL | {"name", "version", "rules", "enforcement", "scope"}:
-                self.warn(f"profile key {key!r} has no meaning for packwarden; ignored", policy.key_marks[key])
-        scope = self.kinds(policy.get("scope", "artifact"), policy.marks.get("scope", policy.mark))
-        rules = policy.get("rules", [])
+        if not isinstance(mode, str):
+            self.error(f"enforcement must be 'blocking' or 'warning', not {_shape(mode)}", policy.marks["enforcement"])
+        elif mode not in MODES:
+            message = f"enforcement {mode!r} is not 'blocking' or 'warning'; using warn mode"
+            self.warn(message, policy.marks["enforcement"])
+        _put(enforcement, "mode", MODES.get(mode, "warn") if isinstance(mode, str) else "warn", policy, "enforcement")
+        return enforcement
+
+    def rules(self, policy: PosDict) -> PosList:
         converted = PosList(policy.marks.get("rules", policy.mark))
-        for index, rule in enumerate(rules if isinstance(rules, PosList) else []):
-            mark = rules.marks[index]
+        if "rules" not in policy:
+            self.warn("the profile has no 'rules'; it checks nothing", policy.mark)
+            return converted
+        rules = policy["rules"]
+        if not isinstance(rules, PosList):
+            self.error(f"'rules' must be a list of rules, not {_shape(rules)}", policy.marks["rules"])
+            return converted
+        if not rules:
+            self.warn("'rules' is empty; the profile checks nothing", policy.marks["rules"])
+        # Explicit ids first, so that no generated id takes one of them.
+        self.ids.update(rule["id"] for rule in rules if isinstance(rule, PosDict) and isinstance(rule.get("id"), str))
+        profile = str(self.result.data["meta"]["key"])
+        scope = self.kinds(policy, MANIFESTS)
+        for index, (rule, mark) in enumerate(zip(rules, rules.marks, strict=True)):
             if not isinstance(rule, PosDict):
-                self.result.errors.append((f"rule {index + 1} must be a mapping", mark))
+                self.error(f"rule {index + 1} must be a mapping, not {_shape(rule)}", mark)
                 continue
-            native = self.rule(rule, index, name, scope)
+            native = self.rule(rule, index, profile, scope)
             if native is not None:
                 converted.append(native)
                 converted.marks.append(mark)
-        _put(out, "rules", converted, policy, "rules")
-        return self.result
+        return converted
 
-    def rule(self, rule: PosDict, index: int, profile: str, scope: tuple[str, ...]) -> PosDict | None:
-        out = PosDict(rule.mark)
-        label = str(rule.get("description") or rule.get("message") or f"rule-{index + 1}")
-        rule_id = str(rule.get("id") or f"{_slug(profile, 32)}.{_slug(label)}")
+    def rule_id(self, rule: PosDict, index: int, profile: str) -> str:
+        given = self.text(rule, "id", f"rule {index + 1}: id")
+        if given:
+            return given
+        if given == "":
+            self.error(f"rule {index + 1}: id must not be empty", rule.marks["id"])
+        labels = (rule.get(key) for key in ("description", "message"))
+        label = next((text for text in labels if isinstance(text, str) and text), f"rule-{index + 1}")
+        rule_id = f"{_slug(profile, 32)}.{_slug(label)}"
+        if rule_id.startswith(RESERVED_RULE_PREFIXES):  # a profile named 'config' or 'commit'
+            rule_id = f"betty-{rule_id}"
         while rule_id in self.ids:
             rule_id += "-2"
         self.ids.add(rule_id)
+        return rule_id
+
+    def rule(self, rule: PosDict, index: int, profile: str, scope: tuple[str, ...]) -> PosDict | None:
+        """The native rule, or None after an error or a warning that says why not."""
+        errors_before = len(self.result.errors)
+        out = PosDict(rule.mark)
+        rule_id = self.rule_id(rule, index, profile)
         _put(out, "id", rule_id, rule, "id")
         for key in rule:
             if key not in RULE_KEYS:
                 self.warn(f"rule {rule_id}: key {key!r} has no meaning; ignored", rule.key_marks[key])
         if rule.get("type", "field_check") != "field_check":
-            self.warn(f"rule {rule_id}: type {rule['type']!r} is not 'field_check'; checked as one", rule.marks["type"])
-        field_path = rule.get("field")
+            self.warn(
+                f"rule {rule_id}: type {_shape(rule['type'])} is not 'field_check'; checked as one", rule.marks["type"]
+            )
+        field_path = self.text(rule, "field", f"rule {rule_id}: field")
         if field_path is not None and field_path != "content":
-            _put(out, "field", str(field_path), rule, "field")
+            _put(out, "field", field_path, rule, "field")
         self.checks(rule, out, rule_id, has_field="field" in out)
+        texts = [
+            (key, self.text(rule, source_key, f"rule {rule_id}: {source_key}"), source_key)
+            for source_key, key in (("message", "message"), ("description", "summary"))
+        ]
+        if len(self.result.errors) > errors_before:
+            return None  # reported; converting the rest would only repeat it
         if not any(key in out for key in CHECKS):
             self.warn(
-                f"rule {rule_id} checks nothing (no pattern, required, allowed_values or forbidden_values); skipped",
+                f"rule {rule_id} checks nothing (no pattern, required: true, allowed_values or forbidden_values);"
+                " skipped",
                 rule.mark,
             )
             return None
         self.severity(rule, out, rule_id)
-        kinds = self.kinds(rule["scope"], rule.marks["scope"]) if "scope" in rule else scope
-        _put(out, "applies_to", list(kinds), rule, "scope")
-        for source_key, key in (("message", "message"), ("description", "summary")):
-            if source_key in rule:
-                _put(out, key, str(rule[source_key]), rule, source_key)
+        _put(out, "applies_to", list(self.kinds(rule, scope)), rule, "scope")
+        for key, text, source_key in texts:
+            if text is not None:
+                _put(out, key, text, rule, source_key)
         return out
 
     def checks(self, rule: PosDict, out: PosDict, rule_id: str, has_field: bool) -> None:
-        check = rule.get("check")
-        pattern = rule.get("pattern")
+        check = self.text(rule, "check", f"rule {rule_id}: check")
+        pattern = self.text(rule, "pattern", f"rule {rule_id}: pattern")
         if check in ("pattern", "forbidden_pattern"):
             if pattern is None:
-                self.result.errors.append((f"rule {rule_id}: check {check} needs a pattern", rule.mark))
+                if "pattern" not in rule:
+                    self.error(f"rule {rule_id}: check {check} needs a pattern", rule.mark)
             else:
                 _put(out, check, pattern, rule, "pattern")
         elif check is not None and check not in CHECKS:
@@ -186,22 +288,41 @@ class _Converter:
                     rule.marks["pattern"],
                 )
         for key in ("allowed_values", "forbidden_values"):
-            if key in rule and check in (None, key):
+            if key not in rule:
+                continue
+            if not isinstance(rule[key], list):
+                self.error(f"rule {rule_id}: {key} must be a list of values, not {_shape(rule[key])}", rule.marks[key])
+            elif check in (None, key):
                 _put(out, key, rule[key], rule)
-        if rule.get("required") is True or check == "required":
+            elif check in CHECKS:
+                self.warn(f"rule {rule_id}: {key} is not checked with check: {check}; ignored", rule.marks[key])
+        self.required(rule, out, rule_id, check)
+
+    def required(self, rule: PosDict, out: PosDict, rule_id: str, check: str | None) -> None:
+        required = rule.get("required")
+        if "required" in rule and not isinstance(required, bool):
+            self.error(
+                f"rule {rule_id}: required must be true or false, not {_shape(required)}", rule.marks["required"]
+            )
+        elif required is False and check == "required":
+            self.warn(f"rule {rule_id}: required: false contradicts check: required; checked", rule.marks["required"])
+        if required is True or check == "required":
             _put(out, "required", True, rule, "required" if "required" in rule else "check")
 
     def severity(self, rule: PosDict, out: PosDict, rule_id: str) -> None:
-        given = str(rule.get("severity", "error")).lower()
-        severity = SEVERITIES.get(given)
+        given = rule.get("severity", "error")
+        severity = SEVERITIES.get(given.lower()) if isinstance(given, str) else None
         if severity is None:
-            self.warn(f"rule {rule_id}: severity {given!r} is unknown; using error", rule.marks["severity"])
+            shown = _shape(given.lower() if isinstance(given, str) else given)
+            self.warn(f"rule {rule_id}: severity {shown} is unknown; using error", rule.marks["severity"])
             severity = "error"
         action = rule.get("action", "block")
         if action == "warn" and severity in ("error", "block"):
             severity = "warning"
         elif action not in ("warn", "block"):
-            self.warn(f"rule {rule_id}: action {action!r} is not 'block' or 'warn'; ignored", rule.marks["action"])
+            self.warn(
+                f"rule {rule_id}: action {_shape(action)} is not 'block' or 'warn'; ignored", rule.marks["action"]
+            )
         _put(out, "severity", severity, rule, "severity")
 
 

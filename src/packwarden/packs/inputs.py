@@ -15,3 +15,4 @@ class PolicyInputs(Record):
     strict: bool = False
     root: str = "."
     cwd: str = "."
+    staged: bool = False  # repository packs are read from the git index, not the working tree

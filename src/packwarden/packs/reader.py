@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 
 from pydantic import ValidationError
@@ -15,7 +16,16 @@ from packwarden.model.finding import Finding, Severity
 from packwarden.model.pattern import InvalidPattern, compile_pattern
 from packwarden.model.record import Record
 from packwarden.model.rule import Rule, RuleDoc
-from packwarden.model.schema import CHECK_KEYS, KNOWN_KINDS, RESERVED_SECTIONS, TEXT_CHECK_KEYS, PackSpec, RuleSpec
+from packwarden.model.schema import (
+    CHECK_KEYS,
+    INERT_CHECK_VALUES,
+    KNOWN_KINDS,
+    RESERVED_RULE_PREFIXES,
+    RESERVED_SECTIONS,
+    TEXT_CHECK_KEYS,
+    PackSpec,
+    RuleSpec,
+)
 from packwarden.packs import betty
 from packwarden.packs.locate import key_mark, locate, walk
 
@@ -30,6 +40,7 @@ class LoadedPack(Record):
     spec: PackSpec
     rules: tuple[Rule, ...]
     warnings: tuple[Finding, ...]
+    extends_marks: tuple[Mark, ...] = ()  # where each entry of ``extends`` is written
 
 
 class Problems:
@@ -62,8 +73,43 @@ class Problems:
             raise PolicyValidationError(self.errors, self.warnings)
 
 
-def compile_rule(spec: RuleSpec, ref: str, source: str, mark: Mark, problems: Problems) -> Rule | None:
-    """The engine's Rule for a validated RuleSpec, or None after reporting why not."""
+def unknown_kind(kind: str) -> str | None:
+    """Why ``kind`` is not an artifact kind, with the nearest known one; None when it is one."""
+    if kind in KNOWN_KINDS:
+        return None
+    close = difflib.get_close_matches(kind, KNOWN_KINDS, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"artifact kind {kind!r} is unknown{hint}; the kinds are {', '.join(KNOWN_KINDS)}"
+
+
+def reserved_prefix(rule_id: str) -> str | None:
+    """The packwarden namespace ``rule_id`` is in, if any."""
+    lowered = rule_id.lower()
+    return next((prefix for prefix in RESERVED_RULE_PREFIXES if lowered.startswith(prefix)), None)
+
+
+def _written(value: object) -> str:
+    """A check value as YAML writes it, for messages."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "''" if value == "" else str(value)
+
+
+def _is_inert(key: str, value: object) -> bool:
+    return any(type(value) is type(inert) and value == inert for inert in INERT_CHECK_VALUES.get(key, ()))
+
+
+def compile_rule(spec: RuleSpec, ref: str, source: str, node: Any, problems: Problems) -> Rule | None:
+    """The engine's Rule for a validated RuleSpec, or None after reporting why not.
+
+    ``node`` is the positioned mapping the spec was validated from.
+    """
+    mark = locate(node, ())
+    namespace = reserved_prefix(spec.id)
+    if namespace is not None:
+        message = f"rule id {spec.id}: {namespace}* rule ids belong to packwarden; choose another id"
+        problems.error(message, locate(node, ("id",)))
+        return None
     params = {key: getattr(spec, key) for key in CHECK_KEYS if getattr(spec, key) is not None}
     if not params:
         problems.error(f"rule {spec.id} has no check ({', '.join(CHECK_KEYS)})", mark)
@@ -84,9 +130,16 @@ def compile_rule(spec: RuleSpec, ref: str, source: str, mark: Mark, problems: Pr
             except InvalidPattern as exc:
                 problems.error(f"rule {spec.id}: {exc}", mark)
                 return None
-    for kind in spec.applies_to:
-        if kind not in KNOWN_KINDS:
-            problems.warn(f"rule {spec.id}: artifact kind {kind!r} is unknown ({', '.join(KNOWN_KINDS)})", mark)
+    bad_kinds = [(index, unknown_kind(kind)) for index, kind in enumerate(spec.applies_to)]
+    for index, problem in bad_kinds:
+        if problem is not None:
+            problems.error(f"rule {spec.id}: {problem}", locate(node, ("applies_to", index)))
+    if any(problem is not None for _, problem in bad_kinds):
+        return None
+    if all(_is_inert(key, value) for key, value in params.items()):
+        written = ", ".join(f"{key}: {_written(value)}" for key, value in params.items())
+        problems.warn(f"rule {spec.id} can never find anything ({written}); skipped", mark)
+        return None
     example = spec.example
     doc = RuleDoc(
         spec.summary or spec.message, spec.why, example.bad if example else "", example.good if example else ""
@@ -112,15 +165,22 @@ def compile_rules(specs: Sequence[RuleSpec], raw: Any, ref: str, source: str, pr
     rules: list[Rule] = []
     seen: set[str] = set()
     for index, spec in enumerate(specs):
-        mark = locate(raw, (index,))
+        node = walk(raw, (index,))
         if spec.id in seen:
-            problems.error(f"rule id {spec.id} is defined twice", mark)
+            problems.error(f"rule id {spec.id} is defined twice", locate(node, ()))
             continue
         seen.add(spec.id)
-        rule = compile_rule(spec, ref, source, mark, problems)
+        rule = compile_rule(spec, ref, source, node, problems)
         if rule is not None:
             rules.append(rule)
     return rules
+
+
+def _check_artifact_kinds(spec: PackSpec, data: PosDict, problems: Problems) -> None:
+    for kind in spec.artifacts:
+        problem = unknown_kind(kind)
+        if problem is not None:
+            problems.error(f"artifacts: {problem}", key_mark(walk(data, ("artifacts",)), kind))
 
 
 def read_pack(raw: bytes, source: str) -> LoadedPack:
@@ -150,7 +210,9 @@ def read_pack(raw: bytes, source: str) -> LoadedPack:
     for section in RESERVED_SECTIONS:
         if getattr(spec, section) is not None:
             problems.warn(f"section {section!r} is not enforced by this packwarden version", key_mark(data, section))
+    _check_artifact_kinds(spec, data, problems)
     ref = f"{spec.meta.key}@{spec.meta.version}"
     rules = compile_rules(spec.rules, data.get("rules"), ref, source, problems)
     problems.raise_if_errors()
-    return LoadedPack(ref, source, spec, tuple(rules), tuple(problems.warnings))
+    extends_marks = tuple(locate(data, ("extends", index)) for index in range(len(spec.extends)))
+    return LoadedPack(ref, source, spec, tuple(rules), tuple(problems.warnings), extends_marks)

@@ -4,13 +4,13 @@ then the command line. Each layer is recorded in ``EffectivePolicy.origins``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from packwarden.load.document import PosDict
-from packwarden.load.limits import MAX_CONFIG_BYTES
+from packwarden.load.document import Mark, PosDict
+from packwarden.load.limits import MAX_CONFIG_BYTES, MAX_EXTENDS_DEPTH, MAX_PACKS
 from packwarden.load.yaml import load_yaml
 from packwarden.model import builtin_rules as R
 from packwarden.model.errors import PolicyNotFoundError, PolicyValidationError
@@ -18,57 +18,96 @@ from packwarden.model.finding import Finding, Severity
 from packwarden.model.policy import DEFAULT_ARTIFACTS, EffectivePolicy
 from packwarden.model.rule import Rule
 from packwarden.model.schema import ConfigSpec
-from packwarden.packs import builtin
+from packwarden.packs.files import BUILTIN, PackFileError, PackFiles
 from packwarden.packs.inputs import CONFIG_PATH, PolicyInputs
 from packwarden.packs.locate import locate
 from packwarden.packs.reader import LoadedPack, Problems, compile_rules, read_pack
 
 DEFAULT_PACK = "default@1.0"
-ADJUSTABLE_BUILTINS = ("parse.", "path.")
 
 
 def is_pack_file(ref: str) -> bool:
     return "/" in ref or "\\" in ref or ref.endswith((".yaml", ".yml"))
 
 
-Recorder = Callable[[str, bytes], None]
+Referrer = tuple[str, Mark]  # the file and position that named a pack (config line, extends entry)
 
 
-def _ignore(path: str, raw: bytes) -> None:
-    """The default recorder: nobody needs to know which files were read."""
+def _where(referrer: Referrer | None) -> str:
+    return f"{referrer[0]}:{referrer[1][0]}:{referrer[1][1]}: " if referrer else ""
 
 
-def load_chain(ref: str, base: Path, seen: tuple[str, ...] = (), record: Recorder = _ignore) -> list[LoadedPack]:
-    """The pack ``ref`` after everything it extends, base first; ``record`` sees every file read."""
-    if is_pack_file(ref):
-        path = (base / ref).resolve()
-        shown = ref if not seen else str(path)
+def _invalid(message: str, referrer: Referrer | None, fallback: str) -> PolicyValidationError:
+    path, (line, column) = referrer or (fallback, (1, 1))
+    return PolicyValidationError([Finding(R.PACK_INVALID.id, Severity.ERROR, message, path, line, column)])
+
+
+class ChainLoader:
+    """Resolves ``extends``: each pack read and validated once, however many packs extend it.
+
+    The chain is bounded in depth (MAX_EXTENDS_DEPTH) and in size (MAX_PACKS); a cycle, an
+    unknown pack or a file that cannot be read is an error located at the line that named it.
+    """
+
+    def __init__(self, files: PackFiles) -> None:
+        self.files = files
+        self.chains: dict[str, list[LoadedPack]] = {}
+        self.active: list[tuple[str, str]] = []  # the requests being resolved and their names, outermost first
+
+    def chain(self, ref: str, base: str, referrer: Referrer | None = None) -> list[LoadedPack]:
+        """The pack ``ref`` after everything it extends, base first (file refs relative to ``base``)."""
+        request = os.path.normpath(os.path.join(base, ref)) if is_pack_file(ref) else f"{BUILTIN}{ref}"
+        known = self.chains.get(request)
+        if known is not None:
+            return known
+        shown = self.files.repo_path(request) or ref if is_pack_file(ref) else ref
+        if request in [active for active, _ in self.active]:
+            cycle = " -> ".join([*(name for _, name in self.active), shown])
+            raise _invalid(f"extends cycle: {cycle}", referrer, ref)
+        if len(self.active) >= MAX_EXTENDS_DEPTH:
+            raise _invalid(f"extends is nested deeper than {MAX_EXTENDS_DEPTH} packs", referrer, ref)
+        if len(self.chains) >= MAX_PACKS:
+            raise _invalid(f"the policy is built from more than {MAX_PACKS} packs", referrer, ref)
+        pack, folder = self._read(ref, request, referrer)
+        parent_base = base if folder is None else folder
+        if pack.spec.meta.status == "disabled":
+            raise _invalid(f"pack {pack.ref} is disabled and cannot be used", referrer, pack.source)
+        self.active.append((request, shown))
         try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise PolicyNotFoundError(f"cannot read pack file {shown}: {exc.strerror}") from exc
-        record(str(path), raw)
-        pack = read_pack(raw, shown)
-        parent_base = path.parent
-    else:
-        resolved, raw = builtin.read_builtin(ref)
-        record(str(builtin.pack_dir(resolved) / "pack.yaml"), raw)
-        pack = read_pack(raw, f"<builtin>/{resolved}/pack.yaml")
-        parent_base = base
-    if pack.ref in seen:
-        cycle = " -> ".join((*seen, pack.ref))
-        raise PolicyValidationError(
-            [Finding(R.PACK_INVALID.id, Severity.ERROR, f"extends cycle: {cycle}", pack.source)]
-        )
-    if pack.spec.meta.status == "disabled":
-        message = f"pack {pack.ref} is disabled and cannot be used"
-        raise PolicyValidationError([Finding(R.PACK_INVALID.id, Severity.ERROR, message, pack.source)])
-    chain: list[LoadedPack] = []
-    for parent in pack.spec.extends:
-        chain.extend(
-            p for p in load_chain(parent, parent_base, (*seen, pack.ref)) if p.ref not in {c.ref for c in chain}
-        )
-    return [*chain, pack]
+            chain: list[LoadedPack] = []
+            for parent, mark in zip(pack.spec.extends, pack.extends_marks, strict=False):
+                refs = {loaded.ref for loaded in chain}
+                chain.extend(p for p in self.chain(parent, parent_base, (pack.source, mark)) if p.ref not in refs)
+        finally:
+            self.active.pop()
+        if pack.ref in {loaded.ref for loaded in chain}:
+            raise _invalid(f"extends cycle: {pack.ref} extends itself", referrer, pack.source)
+        self.chains[request] = [*chain, pack]
+        return self.chains[request]
+
+    def _read(self, ref: str, request: str, referrer: Referrer | None) -> tuple[LoadedPack, str | None]:
+        """The pack and the folder its own file refs are relative to (None: the referrer's)."""
+        if not is_pack_file(ref):
+            try:
+                resolved, raw = self.files.builtin(ref)
+            except PolicyNotFoundError as exc:
+                raise PolicyNotFoundError(f"{_where(referrer)}{exc}") from exc
+            return read_pack(raw, f"{BUILTIN}{resolved}/pack.yaml"), None
+        if not ref.endswith((".yaml", ".yml")):
+            raise _invalid(f"pack file {ref!r} must end in .yaml or .yml", referrer, ref)
+        try:
+            where, raw = self.files.file(request)
+        except PackFileError as exc:
+            shown = self.files.repo_path(request) or request
+            if exc.problem is None:
+                raise PolicyNotFoundError(f"{_where(referrer)}cannot read pack file {shown}: no such file") from exc
+            raise _invalid(f"pack file {shown} {exc.problem.message}", referrer, shown) from exc
+        return read_pack(raw, self.files.repo_path(request) or request), os.path.dirname(where)
+
+
+def load_chain(ref: str, base: Path | str, files: PackFiles | None = None) -> list[LoadedPack]:
+    """The pack ``ref`` after everything it extends, base first (``files`` records every read)."""
+    return ChainLoader(files or PackFiles(str(base))).chain(ref, os.path.realpath(base))
 
 
 class _Fold:
@@ -87,7 +126,7 @@ class _Fold:
     def set_severity(self, rule_id: str, severity: Severity, layer: str) -> bool:
         if rule_id in self.rules:
             self.rules[rule_id] = self.rules[rule_id]._replace(severity=severity)
-        elif rule_id in R.BY_ID and rule_id.startswith(ADJUSTABLE_BUILTINS):
+        elif rule_id in R.BY_ID and R.BY_ID[rule_id].adjustable:
             self.builtin_severities[rule_id] = severity
         else:
             return False
@@ -168,22 +207,21 @@ def locate_rules(data: PosDict | None) -> object:
     return overrides.get("rules") if isinstance(overrides, PosDict) else None
 
 
-def build_policy(inputs: PolicyInputs, record: Recorder = _ignore) -> EffectivePolicy:
+def build_policy(inputs: PolicyInputs, files: PackFiles | None = None) -> EffectivePolicy:
     """Fold the layers; raises PolicyNotFoundError or PolicyValidationError.
 
-    ``record`` is called with every pack file read, so a cache can tell when to rebuild.
+    ``files`` reads the pack files (default: from disk) and records every one read, so a cache
+    can tell when to rebuild.
     """
+    files = files or PackFiles(inputs.root)
+    loader = ChainLoader(files)
     spec, data = read_config(inputs.config) if inputs.config is not None else (None, None)
     if inputs.pack is not None:
-        chain = load_chain(inputs.pack, Path(inputs.cwd), record=record)
+        chain = loader.chain(inputs.pack, inputs.cwd)
     elif spec is not None and spec.pack is not None:
-        try:
-            chain = load_chain(spec.pack, Path(inputs.root), record=record)
-        except PolicyNotFoundError as exc:  # point at the config line that named it
-            line, column = locate(data, ("pack",))
-            raise PolicyNotFoundError(f"{CONFIG_PATH}:{line}:{column}: {exc}") from exc
+        chain = loader.chain(spec.pack, inputs.root, (CONFIG_PATH, locate(data, ("pack",))))
     else:
-        chain = load_chain(DEFAULT_PACK, Path(inputs.root), record=record)
+        chain = loader.chain(DEFAULT_PACK, inputs.root)
     fold = _Fold()
     for pack in chain:
         fold.pack(pack)

@@ -1,20 +1,64 @@
-"""Machine output: ``{"findings": [...], "summary": {...}, "policy": {...}}``."""
+"""Machine output: ``{"findings": [...], "summary": {...}, "policy": {...}}``.
+
+The output is always valid UTF-8 JSON, whatever the file names. Paths are read from git and
+the disk as bytes and decoded as UTF-8 with ``surrogateescape``, so a name that is not valid
+UTF-8 (``b"bad\\xff/skill.yaml"``) holds lone surrogates, which JSON cannot carry. Such a
+finding has:
+
+- ``"path"``: the name for display, each byte that is not UTF-8 written as the four characters
+  ``\\xNN`` (lowercase hex): ``"bad\\\\xff/skill.yaml"`` in the JSON text;
+- ``"path_bytes"``: the exact name, base64 (RFC 4648, standard alphabet, padded) of its bytes:
+  ``"YmFk/y9za2lsbC55YW1s"``.
+
+``"path_bytes"`` is present only when the name is not valid UTF-8; without it, ``"path"`` is
+the exact name. Any other text (a message quoting such a name) gets the same ``\\xNN`` escape.
+"""
 
 from __future__ import annotations
 
 import json
+
+from packwarden.report.styled import undecodable_bytes, undecodable_escaped
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (~3 ms)
 if TYPE_CHECKING:
     from typing import TextIO
 
     from packwarden.api import CheckResult
+    from packwarden.model.finding import Finding
+
+
+def finding_data(finding: Finding) -> dict[str, object]:
+    """A finding as JSON data: ``Finding.to_dict``, with ``path_bytes`` for a non-UTF-8 path."""
+    data = finding.to_dict()
+    raw = undecodable_bytes(finding.path)
+    if raw is None:
+        return data
+    import base64
+
+    shown: dict[str, object] = {}
+    for key, value in data.items():
+        shown[key] = value
+        if key == "path":
+            shown["path_bytes"] = base64.b64encode(raw).decode("ascii")
+    return shown
+
+
+def valid_text(data: object) -> object:
+    """``data`` with every string (keys too) made valid Unicode (``undecodable_escaped``)."""
+    if isinstance(data, str):
+        return undecodable_escaped(data)
+    if isinstance(data, dict):
+        return {valid_text(key): valid_text(value) for key, value in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [valid_text(item) for item in data]
+    return data
 
 
 def as_data(result: CheckResult) -> dict[str, object]:
     counts = {severity.value: count for severity, count in result.verdict.counts.items()}
     return {
-        "findings": [finding.to_dict() for finding in result.findings],
+        "findings": [finding_data(finding) for finding in result.findings],
         "summary": {
             "files": result.files,
             "rules": len(result.policy.rules),
@@ -27,6 +71,18 @@ def as_data(result: CheckResult) -> dict[str, object]:
     }
 
 
-def render(result: CheckResult, out: TextIO, color: bool) -> None:
-    json.dump(as_data(result), out, indent=2, ensure_ascii=False)
+def dump(data: object, out: TextIO) -> None:
+    """``data`` as indented JSON and a newline: UTF-8 text where ``out`` writes UTF-8, else
+    ASCII with ``\\u`` escapes, so the bytes are valid UTF-8 either way."""
+    import codecs
+
+    try:
+        utf8 = codecs.lookup(getattr(out, "encoding", None) or "utf-8").name == "utf-8"
+    except LookupError:
+        utf8 = False
+    out.write(json.dumps(valid_text(data), indent=2, ensure_ascii=not utf8))
     out.write("\n")
+
+
+def render(result: CheckResult, out: TextIO, color: bool) -> None:
+    dump(as_data(result), out)

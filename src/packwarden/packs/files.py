@@ -1,0 +1,177 @@
+"""The pack files one resolution reads, and the record of each: what a cached policy depends on.
+
+Packs are untrusted input like every file of the checked repository. A pack inside the
+repository is read through the run's own view of it (the working tree, or the git index for
+``--staged``), may be reached through links that stay inside the repository, and never through
+one that leads out of it. A pack outside the repository (named on the command line) is read
+from disk. Every read is capped and refuses FIFOs and devices.
+
+Every file read is recorded as a ``PackFile``: the name it was asked by, where it was really
+read (after links), the links on the way and a digest of its bytes. ``unchanged`` reads them
+all again the same way: a compiled policy is valid only while every one of them is unchanged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import posixpath
+from collections.abc import Callable
+
+from packwarden.load.document import Problem
+from packwarden.load.files import read_capped
+from packwarden.load.limits import MAX_PACK_BYTES
+from packwarden.model import builtin_rules as R
+from packwarden.model.digest import git_blob_id
+from packwarden.model.record import Record
+from packwarden.packs import builtin
+
+BUILTIN = "<builtin>/"
+
+
+class RepoFile(Record):
+    """A repository file as read: where it really is (repository-relative), the links passed
+    (each with its target) and its bytes."""
+
+    resolved: str
+    links: tuple[tuple[str, str], ...]
+    data: bytes
+
+
+# Reads a repository-relative path, following links that stay inside the repository.
+ReadRepoFile = Callable[[str], "RepoFile | Problem | None"]
+
+
+class PackFile(Record):
+    name: str  # as asked: repository-relative, absolute (outside the repository) or <builtin>/ref
+    resolved: str  # where it was read: after links, or the built-in ref chosen
+    links: tuple[tuple[str, str], ...]  # repository-relative links on the way, with their targets
+    digest: str  # the git blob id of its bytes: the gate compares it with the index
+    in_repo: bool
+
+
+class PackFileError(Exception):
+    """A pack file that cannot be used: ``problem`` says why (None: it does not exist)."""
+
+    def __init__(self, name: str, problem: Problem | None) -> None:
+        self.name = name
+        self.problem = problem
+        super().__init__(f"{name}: {problem.message if problem else 'no such file'}")
+
+
+class PackFiles:
+    def __init__(self, root: str, read_repo_file: ReadRepoFile | None = None) -> None:
+        self.root = os.path.realpath(root)
+        self.read_repo_file = read_repo_file or DiskRepo(self.root).read
+        self.read: list[PackFile] = []
+
+    def repo_path(self, path: str) -> str | None:
+        """``path`` (absolute) relative to the repository, or None when outside it."""
+        relative = os.path.relpath(os.path.normpath(path), self.root).replace(os.sep, "/")
+        return None if relative == ".." or relative.startswith("../") else relative
+
+    def builtin(self, ref: str) -> tuple[str, bytes]:
+        """The resolved ref and bytes of a built-in pack (PolicyNotFoundError when unknown)."""
+        resolved, raw = builtin.read_builtin(ref)
+        self._record(PackFile(BUILTIN + ref, resolved, (), git_blob_id(raw), False))
+        return resolved, raw
+
+    def file(self, path: str) -> tuple[str, bytes]:
+        """``path`` (absolute) read: where it really is (absolute) and its bytes."""
+        pack_file, raw = self._read(path)
+        self._record(pack_file)
+        where = os.path.join(self.root, pack_file.resolved) if pack_file.in_repo else pack_file.resolved
+        return where, raw
+
+    def _read(self, path: str) -> tuple[PackFile, bytes]:
+        relative = self.repo_path(path)
+        if relative is not None:
+            found = self.read_repo_file(relative)
+            if not isinstance(found, RepoFile):
+                raise PackFileError(relative, found)
+            return PackFile(relative, found.resolved, found.links, git_blob_id(found.data), True), found.data
+        raw = read_capped(path, MAX_PACK_BYTES)
+        if not isinstance(raw, bytes):
+            raise PackFileError(path, raw)
+        return PackFile(path, os.path.realpath(path), (), git_blob_id(raw), False), raw
+
+    def _record(self, pack_file: PackFile) -> None:
+        if pack_file not in self.read:
+            self.read.append(pack_file)
+
+    def unchanged(self, recorded: PackFile) -> bool:
+        """Whether reading ``recorded.name`` again gives the same file with the same bytes."""
+        try:
+            if recorded.name.startswith(BUILTIN):
+                resolved, raw = builtin.read_builtin(recorded.name[len(BUILTIN) :])
+                return resolved == recorded.resolved and git_blob_id(raw) == recorded.digest
+            absolute = os.path.join(self.root, recorded.name) if recorded.in_repo else recorded.name
+            again, _ = self._read(absolute)
+        except Exception:  # noqa: BLE001 - gone, unreadable or unknown: changed
+            return False
+        return again == recorded
+
+    def repo_inputs(self) -> set[str]:
+        """Every repository path the packs were read through: names, targets and links."""
+        paths: set[str] = set()
+        for pack_file in self.read:
+            if pack_file.in_repo:
+                paths.update((pack_file.name, pack_file.resolved, *(link for link, _ in pack_file.links)))
+        return paths
+
+
+class DiskRepo:
+    """Repository files in the working tree, through links that stay inside it."""
+
+    def __init__(self, root: str) -> None:
+        self.root = os.path.realpath(root)
+
+    def read(self, relative: str) -> RepoFile | Problem | None:
+        full = os.path.join(self.root, relative)
+        real = os.path.realpath(full)
+        if real != self.root and not real.startswith(self.root + os.sep):
+            return Problem(R.PATH_OUTSIDE_REPO, "is a link to a path outside the repository; not read")
+        links = []
+        for prefix in _prefixes(relative):
+            with contextlib.suppress(OSError):  # not a link
+                links.append((prefix, os.readlink(os.path.join(self.root, prefix))))
+        data = read_capped(real, MAX_PACK_BYTES)
+        if not isinstance(data, bytes):
+            return data
+        return RepoFile(os.path.relpath(real, self.root).replace(os.sep, "/"), tuple(links), data)
+
+
+def _prefixes(relative: str) -> list[str]:
+    """``a``, ``a/b``, ``a/b/c`` for ``a/b/c``."""
+    parts = relative.split("/")
+    return ["/".join(parts[: index + 1]) for index in range(len(parts))]
+
+
+def resolve_index_links(
+    relative: str, link_target: Callable[[str], str | None], max_hops: int = 40
+) -> tuple[str, tuple[tuple[str, str], ...]] | Problem:
+    """``relative`` with every link on the way replaced by its target, as git's index has them.
+
+    ``link_target(path)`` is the target of the link staged at ``path``, or None when ``path`` is
+    not a link. A link leading out of the repository, or more than ``max_hops`` of them, is a
+    problem.
+    """
+    pending = relative.split("/")
+    done: list[str] = []
+    links: list[tuple[str, str]] = []
+    while pending:
+        head = pending.pop(0)
+        candidate = "/".join([*done, head])
+        target = link_target(candidate)
+        if target is None:
+            done.append(head)
+            continue
+        links.append((candidate, target))
+        if len(links) > max_hops:
+            return Problem(R.PATH_UNREADABLE, f"more than {max_hops} links on the way; not read")
+        joined = posixpath.normpath(posixpath.join(posixpath.dirname(candidate), target))
+        if posixpath.isabs(target) or joined == ".." or joined.startswith("../"):
+            return Problem(R.PATH_OUTSIDE_REPO, "is staged as a link to a path outside the repository; not read")
+        pending = [part for part in joined.split("/") if part not in ("", ".")] + pending
+        done = []
+    return "/".join(done), tuple(links)
