@@ -100,9 +100,13 @@ def _relative(root: str, cwd: str, paths: Sequence[str]) -> list[str]:
 
 
 def _missing(root: str, source: FileSource, wanted: Sequence[str], given: Sequence[str]) -> None:
-    """A path that names nothing is a mistake to say, not an empty run to pass."""
+    """A path that names nothing (on disk, nor staged) is a mistake to say, not a run to pass."""
+    from packwarden.workspace import IndexFiles
+
     for relative, shown in zip(wanted, given, strict=True):
-        if not os.path.lexists(os.path.join(root, relative)) and not source.expand([relative]):
+        if os.path.lexists(os.path.join(root, relative)):
+            continue
+        if not isinstance(source, IndexFiles) or not source.expand([relative]):
             raise UsageError(f"{shown}: no such file or directory")
 
 

@@ -11,12 +11,12 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
 from packwarden.cli.main import main
-from tests.support.gitrepo import REPO_ROOT, git_env
+from tests.support.gitrepo import REPO_ROOT, git_env, make_repo
 
 # ``path:line:col: severity rule-id`` at the start of a finding line.
 FINDING_LINE = re.compile(
@@ -107,3 +107,67 @@ def install_hook(repo: Path, name: str = "pre-commit") -> Path:
 def run_git(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """A git command whose failure is a result, not an error (``git commit`` blocked by a hook)."""
     return subprocess.run(["git", *args], cwd=repo, env=tool_env(), capture_output=True, text=True, check=False)
+
+
+# --- the real pre-commit, with this working tree as the hook repository -------------------------
+
+HOOK_ID = "policy-check"
+
+
+def _env(home: Path) -> dict[str, str]:
+    return tool_env(PRE_COMMIT_HOME=str(home), PRE_COMMIT_COLOR="never")
+
+
+@pytest.fixture(scope="session")
+def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A committed copy of this working tree: (path, commit)."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        check=False,
+    )
+    if listed.returncode != 0:
+        pytest.skip("the project is not a git work tree")
+    root = tmp_path_factory.mktemp("hook-repo") / "packwarden"
+    for name in {part.decode() for part in listed.stdout.split(b"\0") if part}:
+        source = REPO_ROOT / name
+        if source.is_file():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, root / name)
+    env = tool_env(HOME=str(tmp_path_factory.mktemp("hook-repo-home")))
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "--no-verify", "-m", "snapshot"]):
+        subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, env=env, check=True, capture_output=True, text=True)
+    return root, head.stdout.strip()
+
+
+@pytest.fixture(scope="session")
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+class Ran(NamedTuple):
+    code: int
+    output: str  # stdout, then stderr
+
+
+def pre_commit(repo: Path, home: Path, *args: str) -> Ran:
+    done = subprocess.run(
+        [sys.executable, "-m", "pre_commit", *args],
+        cwd=repo,
+        env=_env(home),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    return Ran(done.returncode, done.stdout + done.stderr)
+
+
+def configured_repo(root: Path, hook_repo: tuple[Path, str], files: dict[str, str]) -> Path:
+    path, rev = hook_repo
+    config = f"repos:\n  - repo: {path}\n    rev: {rev}\n    hooks:\n      - id: {HOOK_ID}\n"
+    return make_repo(root, {".pre-commit-config.yaml": config, **files})
+
+

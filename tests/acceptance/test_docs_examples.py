@@ -4,8 +4,9 @@ Each example runs in its own scratch git repository under ``tmp_path`` (a real `
 real files, this venv's ``bin`` first on PATH, ``PACKWARDEN_HOME`` in the test's home):
 
 - ``tmp_path/project``: a committed copy of ``examples/demo-repo`` (``repo=empty``: an empty
-  repository; ``repo=betty``: the shared Betty corpus), the folder the example runs in;
-- ``tmp_path/packwarden``: a clone of a committed snapshot of this working tree, where the docs
+  repository; ``repo=betty``: the shared Betty corpus, skipped where it is missing), the folder
+  the example runs in;
+- ``tmp_path/packwarden``: a clone of ``hook_repo`` (this working tree, committed), where the docs
   say "a clone of packwarden at ``../packwarden``" (``repo=packwarden`` runs the example in it,
   with its ``.venv`` linked to this venv, as after the README's set-up command).
 
@@ -19,7 +20,7 @@ python. ``<!-- docs-test: skip reason="..." -->`` skips a block with that reason
 
 from __future__ import annotations
 
-import shutil
+import re
 import subprocess
 from pathlib import Path
 
@@ -27,7 +28,7 @@ import pytest
 import yaml
 
 from tests.acceptance.conftest import BIN, tool_env
-from tests.support.gitrepo import CORPUS, REPO_ROOT, copy_tree_repo, git, make_repo
+from tests.support.gitrepo import REPO_ROOT, copy_tree_repo, corpus, make_repo
 from tests.support.markdown_blocks import YAML_TARGET, AnnotationError, Block, commands, page_blocks, shell_script
 
 PAGES = [
@@ -36,7 +37,6 @@ PAGES = [
     "examples/demo-repo/README.md",
 ]
 DEMO = REPO_ROOT / "examples" / "demo-repo"
-BETTY = CORPUS / "betty"
 TIMEOUT = 900  # pre-commit try-repo builds a hook environment with pip
 
 
@@ -62,29 +62,6 @@ def _param(block: Block) -> object:
 # --- the scratch repositories ---------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def packwarden_snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """This working tree (tracked and untracked, not ignored) committed into a fresh repository."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        check=False,
-    )
-    if listed.returncode != 0:
-        pytest.skip("the project is not a git work tree")
-    root = tmp_path_factory.mktemp("snapshot") / "packwarden"
-    for name in {part.decode() for part in listed.stdout.split(b"\0") if part}:
-        source = REPO_ROOT / name
-        if source.is_file() and not source.is_symlink():
-            (root / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, root / name)
-    make_repo(root)
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "--no-verify", "-m", "snapshot of the working tree")
-    return root
-
-
 def _env(tmp_path: Path) -> dict[str, str]:
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)
@@ -98,7 +75,7 @@ def _env(tmp_path: Path) -> dict[str, str]:
 
 
 def _scratch(block: Block, tmp_path: Path, snapshot: Path) -> Path:
-    """The folder ``block`` runs in, with ``../packwarden`` next to it."""
+    """The folder ``block`` runs in, with ``../packwarden`` (a clone of ``snapshot``) next to it."""
     clone = tmp_path / "packwarden"
     subprocess.run(["git", "clone", "-q", str(snapshot), str(clone)], env=_env(tmp_path), check=True)
     (clone / ".venv").symlink_to(BIN.parent, target_is_directory=True)
@@ -108,9 +85,7 @@ def _scratch(block: Block, tmp_path: Path, snapshot: Path) -> Path:
     if block.repo == "empty":
         return make_repo(project)
     if block.repo == "betty":
-        if not BETTY.is_dir():
-            pytest.skip(f"{block.page}:{block.line}: the shared Betty corpus is not available")
-        return copy_tree_repo(BETTY, project)
+        return copy_tree_repo(corpus("betty"), project)
     return copy_tree_repo(DEMO, project)
 
 
@@ -138,10 +113,10 @@ def test_every_page_is_read() -> None:
 
 
 @pytest.mark.parametrize("block", [_param(block) for block in BLOCKS])
-def test_example(block: Block, tmp_path: Path, packwarden_snapshot: Path) -> None:
+def test_example(block: Block, tmp_path: Path, hook_repo: tuple[Path, str]) -> None:
     if "skip" in block.options:
         pytest.skip(f"{block.page}:{block.line}: {block.options['reason']}")
-    cwd = _scratch(block, tmp_path, packwarden_snapshot)
+    cwd = _scratch(block, tmp_path, hook_repo[0])
     run = {"shell": _shell, "console": _shell, "yaml": _yaml, "python": _python}[block.language]
     run(block, cwd, tmp_path)
 
@@ -254,8 +229,11 @@ def _pre_commit_config(block: Block, path: Path, config: dict[str, object], cwd:
     done = _run([str(BIN / "pre-commit"), "validate-config", str(path)], cwd, tmp_path)
     assert done.returncode == 0, f"{where}: pre-commit validate-config\n{_shown(done)}"
     assert "[WARNING]" not in done.stdout + done.stderr, f"{where}: pre-commit validate-config\n{_shown(done)}"
-    if not (REPO_ROOT / ".git").exists():
-        return
+    shallow = subprocess.run(
+        ["git", "rev-parse", "--is-shallow-repository"], cwd=REPO_ROOT, capture_output=True, text=True, check=False
+    )
+    if shallow.returncode != 0 or shallow.stdout.strip() != "false":
+        return  # not a git work tree, or a shallow clone that may lack the pinned commit
     repos = config.get("repos")
     assert isinstance(repos, list)
     for repo in repos:
@@ -281,3 +259,89 @@ def _pre_commit_config(block: Block, path: Path, config: dict[str, object], cwd:
         wanted = {hook["id"] for hook in repo["hooks"]}
         assert wanted <= ids, f"{where}: rev {rev} has no hook {sorted(wanted - ids)}"
 
+
+# --- the harness itself ---------------------------------------------------------------------------
+
+
+def _synthetic(text: str, language: str = "shell") -> Block:
+    return Block("page.md", 1, 10, language, text)  # the fence at line 10: the block starts at 11
+
+
+def _bash(block: Block, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    script = tmp_path / "example.sh"
+    script.write_text(shell_script(block, tmp_path), encoding="utf-8")
+    return subprocess.run(["bash", str(script)], cwd=tmp_path, capture_output=True, text=True, check=False)
+
+
+@pytest.mark.parametrize(
+    ("text", "complaint"),
+    [
+        ("true\ntrue  # exits 1: a claim that is wrong\n", "docs-test: line 12: expected exit 1, got 0"),
+        ("true\nfalse\ntrue\n", "docs-test: line 12 failed with exit 1"),
+        ("echo 'a # not a comment' | grep -q nothing\n", "docs-test: line 11 failed with exit 1"),
+    ],
+)
+def test_a_wrong_exit_code_fails_at_its_page_line(text: str, complaint: str, tmp_path: Path) -> None:
+    done = _bash(_synthetic(text), tmp_path)
+
+    assert done.returncode != 0
+    assert complaint in done.stderr
+
+
+def test_claimed_exit_codes_pass_and_state_carries_over(tmp_path: Path) -> None:
+    text = 'mkdir sub && cd sub\n(exit 3)  # exits 3\ntest "$(basename "$PWD")" = sub\n'
+
+    done = _bash(_synthetic(text), tmp_path)
+
+    assert done.returncode == 0, done.stderr
+
+
+def test_console_commands_and_their_output(tmp_path: Path) -> None:
+    block = _synthetic("$ echo one; echo two   # prints two lines\none\ntwo\n$ false  # exits 1\n", "console")
+
+    assert [(c.line, c.text, c.exit_code, c.output) for c in commands(block)] == [
+        (11, "echo one; echo two", 0, ("one", "two")),
+        (14, "false", 1, ()),
+    ]
+    done = _bash(block, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "11").read_text() == "one\ntwo\n"
+    assert _missing_in_order(("one", "two"), ["one", "x", "two"]) is None
+    assert _missing_in_order(("two", "one"), ["one", "two"]) == "one"
+
+
+@pytest.mark.parametrize(
+    ("page", "complaint"),
+    [
+        ("<!-- docs-test: skip -->\n```sh\ntrue\n```\n", 'skip needs reason="..."'),
+        ("<!-- docs-test: sikp -->\n```sh\ntrue\n```\n", "unknown docs-test option 'sikp'"),
+        ("<!-- docs-test: repo=mine -->\n```sh\ntrue\n```\n", "repo must be one of"),
+        ("<!-- docs-test: repo=empty -->\n\nA paragraph.\n\n```sh\ntrue\n```\n", "not followed by a fenced block"),
+        ("<!-- docs-test: repo=empty -->\n```text\nx\n```\n", "on a block that is not tested"),
+    ],
+)
+def test_a_malformed_annotation_is_an_error(page: str, complaint: str, tmp_path: Path) -> None:
+    (tmp_path / "page.md").write_text(page, encoding="utf-8")
+
+    with pytest.raises(AnnotationError, match=re.escape(complaint)):
+        page_blocks(tmp_path, "page.md")
+
+
+def test_annotations_reach_their_block(tmp_path: Path) -> None:
+    page = (
+        "# Title\n\n"
+        '<!-- docs-test: skip reason="needs the network" -->\n'
+        "```sh\ncurl https://example.invalid\n```\n\n"
+        "```text\nnot tested\n```\n\n"
+        "<!-- docs-test: as=packs/ours.yaml -->\n\n"
+        "```yaml\nmeta: {key: ours}\n```\n"
+    )
+    (tmp_path / "page.md").write_text(page, encoding="utf-8")
+
+    blocks = page_blocks(tmp_path, "page.md")
+
+    assert [(b.index, b.line, b.language, b.options) for b in blocks] == [
+        (1, 4, "shell", {"skip": "", "reason": "needs the network"}),
+        (2, 14, "yaml", {"as": "packs/ours.yaml"}),
+    ]
+    assert blocks[0].id == "page.md#1:L4-shell"

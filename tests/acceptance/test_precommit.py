@@ -15,79 +15,19 @@ repository, so they share one environment in a session-scoped PRE_COMMIT_HOME.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import NamedTuple
 
 import pytest
 
-from tests.acceptance.conftest import tool_env
+from tests.acceptance.conftest import HOOK_ID, _env, configured_repo, pre_commit
 from tests.support.gitrepo import REPO_ROOT, git, make_repo, stage, write_files
 
 BAD = "name: Bad Name\nversion: 1.0.0\nstatus: draft\n"
 GOOD = "name: good.skill\nversion: 1.0.0\nstatus: draft\n"
 BAD_PREFIX = "skills/x/skill.yaml:1:7: error skill.name-format"
 STRICT = {".packwarden/policy.yml": "pack: default@1.0\nmode: block\n"}
-HOOK_ID = "policy-check"
-
-
-def _env(home: Path) -> dict[str, str]:
-    return tool_env(PRE_COMMIT_HOME=str(home), PRE_COMMIT_COLOR="never")
-
-
-@pytest.fixture(scope="session")
-def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """A committed copy of this working tree: (path, commit)."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        check=False,
-    )
-    if listed.returncode != 0:
-        pytest.skip("the project is not a git work tree")
-    root = tmp_path_factory.mktemp("hook-repo") / "packwarden"
-    for name in {part.decode() for part in listed.stdout.split(b"\0") if part}:
-        source = REPO_ROOT / name
-        if source.is_file():
-            (root / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, root / name)
-    env = tool_env(HOME=str(tmp_path_factory.mktemp("hook-repo-home")))
-    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "--no-verify", "-m", "snapshot"]):
-        subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
-    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, env=env, check=True, capture_output=True, text=True)
-    return root, head.stdout.strip()
-
-
-@pytest.fixture(scope="session")
-def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("pre-commit-home")
-
-
-class Ran(NamedTuple):
-    code: int
-    output: str  # stdout, then stderr
-
-
-def pre_commit(repo: Path, home: Path, *args: str) -> Ran:
-    done = subprocess.run(
-        [sys.executable, "-m", "pre_commit", *args],
-        cwd=repo,
-        env=_env(home),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-    )
-    return Ran(done.returncode, done.stdout + done.stderr)
-
-
-def configured_repo(root: Path, hook_repo: tuple[Path, str], files: dict[str, str]) -> Path:
-    path, rev = hook_repo
-    config = f"repos:\n  - repo: {path}\n    rev: {rev}\n    hooks:\n      - id: {HOOK_ID}\n"
-    return make_repo(root, {".pre-commit-config.yaml": config, **files})
 
 
 def test_manifest_is_valid() -> None:

@@ -74,3 +74,33 @@ def copy_tree_repo(source: Path, root: Path) -> Path:
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHARED = REPO_ROOT.parent / "shared"
 CORPUS = SHARED / "corpus"
+REQUIRE_CORPUS = "PACKWARDEN_REQUIRE_CORPUS"  # set by .ci/run: a missing corpus fails, never skips
+
+# The Betty profiles of ../shared/corpus/betty/registry/policies (a test holds the folder to it).
+BETTY_PROFILES = (
+    "betty-core.yaml",
+    "default.yaml",
+    "no-secrets.yaml",
+    "permissions.yaml",
+    "production-ready-v2.yaml",
+    "production.yaml",
+    "skill-naming.yaml",
+    "skill-status.yaml",
+    "strict.yaml",
+)
+
+
+def corpus(*parts: str) -> Path:
+    """A path in ``../shared/corpus``, the real-world files CI puts beside this clone.
+
+    A user's clone has no ``../shared``: the test is skipped, saying why. Under
+    PACKWARDEN_REQUIRE_CORPUS (CI) a missing corpus is a failure instead, so CI always runs them.
+    """
+    import pytest
+
+    if not CORPUS.is_dir():
+        reason = f"needs the shared corpus at {CORPUS} (beside this clone), which is not there"
+        if os.environ.get(REQUIRE_CORPUS):
+            pytest.fail(f"{reason}; {REQUIRE_CORPUS} is set")
+        pytest.skip(reason)
+    return CORPUS.joinpath(*parts)

@@ -16,13 +16,14 @@ from packwarden.model.finding import Severity
 from packwarden.model.policy import EffectivePolicy
 from packwarden.packs import betty
 from packwarden.packs.reader import LoadedPack, read_pack
-from tests.support.gitrepo import CORPUS
+from tests.support.gitrepo import BETTY_PROFILES, corpus
 
-PROFILES = CORPUS / "betty" / "registry" / "policies"
+def profiles() -> Path:
+    return corpus("betty", "registry", "policies")
 
 
 def profile(name: str) -> LoadedPack:
-    path = PROFILES / name
+    path = profiles() / name
     return read_pack(path.read_bytes(), f"registry/policies/{name}")
 
 
@@ -49,22 +50,12 @@ def summary(pack: LoadedPack) -> list[tuple[str, str, str | None, dict[str, obje
 
 
 def test_the_corpus_holds_the_profiles_these_tests_expect() -> None:
-    assert sorted(p.name for p in PROFILES.glob("*.yaml")) == [
-        "betty-core.yaml",
-        "default.yaml",
-        "no-secrets.yaml",
-        "permissions.yaml",
-        "production-ready-v2.yaml",
-        "production.yaml",
-        "skill-naming.yaml",
-        "skill-status.yaml",
-        "strict.yaml",
-    ]
+    assert sorted(p.name for p in profiles().glob("*.yaml")) == list(BETTY_PROFILES)
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in PROFILES.glob("*.yaml")))
+@pytest.mark.parametrize("name", BETTY_PROFILES)
 def test_every_corpus_profile_is_detected_and_loads(name: str) -> None:
-    assert betty.is_profile(load_yaml((PROFILES / name).read_bytes()).data)
+    assert betty.is_profile(load_yaml((profiles() / name).read_bytes()).data)
     pack = profile(name)
     assert pack.rules
     assert all(rule.source == f"registry/policies/{name}" for rule in pack.rules)
@@ -293,7 +284,7 @@ def test_strict_profile() -> None:
 def test_betty_core_on_the_corpus_manifests() -> None:
     pack = profile("betty-core.yaml")
     policy = EffectivePolicy(packs=(pack.ref,), rules=pack.rules)
-    root = CORPUS / "betty"
+    root = corpus("betty")
     found = []
     for path in sorted(root.glob("*/*/*.yaml")):
         kind = "agent" if path.name == "agent.yaml" else "skill" if path.name == "skill.yaml" else None
@@ -620,7 +611,7 @@ def test_a_corpus_profile_selected_by_path_becomes_the_policy(tmp_path: Path) ->
     from packwarden.packs.inputs import PolicyInputs
     from packwarden.packs.resolve import build_policy
 
-    (tmp_path / "skill-status.yaml").write_bytes((PROFILES / "skill-status.yaml").read_bytes())
+    (tmp_path / "skill-status.yaml").write_bytes((profiles() / "skill-status.yaml").read_bytes())
     (tmp_path / "team.yaml").write_text(
         "meta: {key: team, version: '1'}\nextends: [skill-status.yaml]\nenforcement: {mode: warn}\n"
     )

@@ -17,7 +17,6 @@ from packwarden.cli import errors as cli_errors
 from packwarden.cli.main import COMMANDS, build_parser, main
 from packwarden.cli.options import use_color
 from packwarden.cli.policy_check import main as policy_check
-from packwarden.report.ruledocs import all_pages
 from tests.support.gitrepo import git, make_repo
 
 GOOD = "name: data.transform\nversion: 1.0.0\nstatus: active\n"
@@ -433,72 +432,6 @@ def test_check_without_the_cache_writes_no_results(repo: Path, capsys: pytest.Ca
     from packwarden.cache.results import FILE_NAME
 
     assert not (Path(os.environ["PACKWARDEN_HOME"]) / "cache" / FILE_NAME).exists()
-
-
-# --- docs ------------------------------------------------------------------------------------------------
-
-
-def test_docs_writes_then_checks_clean(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    out_dir = tmp_path / "rules"
-    code, out, _ = run(capsys, "docs", "--out", str(out_dir))
-    assert code == 0
-    assert sorted(p.name for p in out_dir.iterdir()) == sorted(all_pages())
-    assert f"wrote {out_dir / 'default@1.0.md'}" in out
-    assert run(capsys, "docs", "--out", str(out_dir), "--check") == (0, "", "")
-    # a second write changes nothing
-    assert run(capsys, "docs", "--out", str(out_dir))[:2] == (0, "")
-
-
-@pytest.fixture
-def written_rules(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
-    """A rules folder as `packwarden docs --out` writes it, current."""
-    out_dir = tmp_path / "rules"
-    assert run(capsys, "docs", "--out", str(out_dir))[0] == 0
-    return out_dir
-
-
-def test_docs_check_fails_on_a_stale_page_and_writes_nothing(
-    written_rules: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    out_dir = written_rules
-    stale = out_dir / "checks.md"
-    stale.write_text("old\n", encoding="utf-8")
-    code, _, err = run(capsys, "docs", "--out", str(out_dir), "--check")
-    assert code == 1
-    assert err == f"{stale}: stale; run `packwarden docs`\n"
-    assert stale.read_text(encoding="utf-8") == "old\n"
-
-
-def test_docs_check_fails_on_a_missing_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(capsys, "docs", "--out", str(tmp_path / "none"), "--check")
-    assert code == 1
-    assert err.count("stale") == len(all_pages())
-    assert not (tmp_path / "none").exists()
-
-
-def test_docs_check_fails_on_an_extra_page_and_docs_removes_it(
-    written_rules: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    out_dir = written_rules
-    extra = out_dir / "old-pack@0.1.md"
-    extra.write_text("gone\n", encoding="utf-8")
-    (out_dir / "checks.md").write_text("old\n", encoding="utf-8")
-    code, _, err = run(capsys, "docs", "--out", str(out_dir), "--check")
-    assert code == 1
-    assert f"{extra}: stale" in err
-    code, out, _ = run(capsys, "docs", "--out", str(out_dir))
-    assert code == 0
-    assert out.splitlines() == [f"wrote {out_dir / 'checks.md'}", f"removed {extra}"]
-    assert not extra.exists()
-    assert run(capsys, "docs", "--out", str(out_dir), "--check")[0] == 0
-
-
-def test_docs_out_naming_a_file_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    target = tmp_path / "file.md"
-    target.write_text("x\n", encoding="utf-8")
-    code, _, err = run(capsys, "docs", "--out", str(target))
-    assert code == 2
-    assert "internal error" not in err
 
 
 # --- internal errors --------------------------------------------------------------------------------------

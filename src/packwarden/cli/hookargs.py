@@ -54,7 +54,7 @@ class AmbiguousPath(Exception):
 
 
 def protect_paths(argv: "Sequence[str]") -> list[str]:
-    """``argv`` with every word that names an existing path marked as a path (``./`` before it).
+    """``argv`` with every word that names an existing file marked as a path (``./`` before it).
 
     pre-commit puts the names of the changed files after the hook's ``args``, with nothing
     between them, so a file named ``--pack=evil/skill.yaml`` would read as an option. A word
@@ -65,7 +65,7 @@ def protect_paths(argv: "Sequence[str]") -> list[str]:
 
     protected: list[str] = []
     for word in argv:
-        if word.startswith("-") and os.path.lexists(word):
+        if word.startswith("-") and os.path.lexists(word) and not os.path.isdir(word):  # pre-commit passes files
             if is_check_option(word):
                 raise AmbiguousPath(word)
             word = "./" + word

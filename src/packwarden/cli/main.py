@@ -26,7 +26,6 @@ COMMANDS = {
     "effective": ("packwarden.cli.effective", "show the effective policy and where each value came from"),
     "explain": ("packwarden.cli.explain", "explain a rule: what it checks, why, bad and good examples"),
     "cache": ("packwarden.cli.cache", "show or clear packwarden's caches (compiled policies, per-file results)"),
-    "docs": ("packwarden.cli.docs", "regenerate (or --check) the rule reference in docs/rules/"),
 }
 
 

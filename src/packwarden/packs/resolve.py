@@ -199,6 +199,7 @@ def _apply_config(fold: _Fold, spec: ConfigSpec, data: PosDict | None) -> None:
     raw_rules = locate_rules(data)
     for rule in compile_rules(overrides.rules, raw_rules, "local", CONFIG_PATH, problems):
         fold.add_rule(rule, layer)
+    fold.warnings.extend(problems.warnings)
     problems.raise_if_errors()
 
 
