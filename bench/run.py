@@ -195,10 +195,11 @@ def workloads(size: int, peers: Path | None) -> dict[str, Run]:
 
 
 GATE = "from packwarden.cli.gate import main; raise SystemExit(main())"  # the hook's entry
-GATE_COMMANDS = (
-    "import json; from packwarden.cache.gate import git_commands, pathspecs;"
-    "from packwarden.model.policy import DEFAULT_ARTIFACTS;"
-    "print(json.dumps(git_commands('.', pathspecs(DEFAULT_ARTIFACTS))))"
+GATE_COMMANDS = (  # the git calls the gate makes, from the memo policy-check left (run in the repository)
+    "import json, marshal, os; from packwarden.cache.gate import git_commands, memo_path;"
+    "from packwarden.cache.location import read_sealed;"
+    "root = os.path.realpath('.'); entry = marshal.loads(read_sealed(memo_path(root, None, False)));"
+    "print(json.dumps(git_commands(root, entry['specs'], list(entry['inputs']))))"
 )
 
 
@@ -214,7 +215,9 @@ def gate_workloads() -> tuple[dict[str, Run], Path]:
     files = sorted(str(path.relative_to(root)) for path in root.glob("skills/*/skill.yaml"))
     bindir = Path(sys.executable).parent
     subprocess.run([str(bindir / "policy-check"), *files], cwd=root, env=env(), stdout=subprocess.DEVNULL, check=False)
-    listed = subprocess.run([sys.executable, "-c", GATE_COMMANDS], capture_output=True, text=True, check=True)
+    listed = subprocess.run(
+        [sys.executable, "-c", GATE_COMMANDS], cwd=root, env=env(), capture_output=True, text=True, check=True
+    )
     diff, ls_files = json.loads(listed.stdout)
     message = root / ".git" / "COMMIT_EDITMSG"
     message.write_text("Change every skill\n")

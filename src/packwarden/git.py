@@ -66,9 +66,7 @@ def index_entries(cwd: str, under: Sequence[str] = ()) -> list[IndexEntry]:
 
 def staged_entries(cwd: str) -> list[IndexEntry]:
     """Entries added, copied, modified or changed in type in the index, relative to ``cwd``."""
-    out = run_git(
-        [*DIFF_CACHED, "--relative"], cwd
-    )
+    out = run_git([*DIFF_CACHED, "--relative"], cwd)
     parts = out.split(b"\0")
     entries = []
     for meta, path in zip(parts[0::2], parts[1::2], strict=False):

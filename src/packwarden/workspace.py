@@ -64,6 +64,7 @@ SKIPPED_FOLDERS = frozenset(
     }
 )
 
+
 class DiskFiles:
     """Files in the working tree under ``root``."""
 

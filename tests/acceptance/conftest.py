@@ -169,5 +169,3 @@ def configured_repo(root: Path, hook_repo: tuple[Path, str], files: dict[str, st
     path, rev = hook_repo
     config = f"repos:\n  - repo: {path}\n    rev: {rev}\n    hooks:\n      - id: {HOOK_ID}\n"
     return make_repo(root, {".pre-commit-config.yaml": config, **files})
-
-

@@ -17,10 +17,10 @@ PROFILES = BETTY_PROFILES
 CORE = "registry/policies/betty-core.yaml"
 
 
-
 @pytest.fixture(autouse=True)
 def _needs_the_corpus() -> None:
     corpus("betty")  # skipped in a user's clone, a failure in CI (PACKWARDEN_REQUIRE_CORPUS)
+
 
 # (path, rule, field, line, the text on that line): read off the files, see test_expected_lines_are_real
 STATUS = "allowed_status_values"

@@ -100,7 +100,9 @@ def test_2_a_pack_link_switched_to_another_target_is_seen(cli: Cli, tmp_path: Pa
 def test_2_a_repository_pack_that_links_out_of_the_repository_is_refused(cli: Cli, tmp_path: Path) -> None:
     outside = tmp_path / "elsewhere.yaml"
     outside.write_text(pack("outside", []), encoding="utf-8")
-    repo = make_repo(tmp_path / "repo", {".packwarden/policy.yml": "pack: packs/team.yaml\n", "skills/b/skill.yaml": BAD})
+    repo = make_repo(
+        tmp_path / "repo", {".packwarden/policy.yml": "pack: packs/team.yaml\n", "skills/b/skill.yaml": BAD}
+    )
     (repo / "packs").mkdir()
     (repo / "packs/team.yaml").symlink_to(outside)
 
@@ -417,7 +419,9 @@ def test_10_a_very_long_extends_chain_is_a_located_input_error(cli: Cli, tmp_pat
 
 @pytest.mark.parametrize("kind", ["fifo", "device", "huge"])
 def test_11_a_pack_that_is_a_fifo_a_device_or_huge_is_refused_without_hanging(tmp_path: Path, kind: str) -> None:
-    repo = make_repo(tmp_path / "repo", {".packwarden/policy.yml": "pack: packs/team.yaml\n", "skills/b/skill.yaml": BAD})
+    repo = make_repo(
+        tmp_path / "repo", {".packwarden/policy.yml": "pack: packs/team.yaml\n", "skills/b/skill.yaml": BAD}
+    )
     (repo / "packs").mkdir()
     target = repo / "packs" / "team.yaml"
     if kind == "fifo":

@@ -18,6 +18,7 @@ from packwarden.packs import betty
 from packwarden.packs.reader import LoadedPack, read_pack
 from tests.support.gitrepo import BETTY_PROFILES, corpus
 
+
 def profiles() -> Path:
     return corpus("betty", "registry", "policies")
 

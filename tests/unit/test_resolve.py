@@ -189,9 +189,7 @@ def test_a_deprecated_pack_still_applies(tmp_path: Path) -> None:
 
 
 def test_a_missing_pack_file_is_not_found(tmp_path: Path) -> None:
-    with pytest.raises(
-        PolicyNotFoundError, match=re.escape("cannot read pack file nope.yaml: no such file")
-    ):
+    with pytest.raises(PolicyNotFoundError, match=re.escape("cannot read pack file nope.yaml: no such file")):
         build(tmp_path, pack="nope.yaml")
 
 
@@ -206,9 +204,7 @@ def test_a_broken_parent_pack_fails_the_child(tmp_path: Path) -> None:
     write(tmp_path / "child.yaml", pack_text("child", ["parent.yaml"]))
     with pytest.raises(PolicyValidationError) as info:
         build(tmp_path, pack="child.yaml")
-    assert [(e.path, e.line, e.message) for e in info.value.errors] == [
-        ("parent.yaml", 2, "bogus: unknown key")
-    ]
+    assert [(e.path, e.line, e.message) for e in info.value.errors] == [("parent.yaml", 2, "bogus: unknown key")]
 
 
 def test_a_betty_profile_can_be_selected_by_path(tmp_path: Path) -> None:
