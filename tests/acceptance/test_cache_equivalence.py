@@ -81,7 +81,7 @@ steps = st.one_of(
 
 
 def _initial(root: Path) -> Path:
-    files: dict[str, str] = {name: CONTENTS["good"] for name in MANIFESTS}
+    files: dict[str, str] = dict.fromkeys(MANIFESTS, CONTENTS["good"])
     files.update({name: variants["warn"] for name, variants in PACKS.items()})
     files["packs/v1/extra.yaml"] = _pack("extra", [], "warning")
     files["packs/v2/extra.yaml"] = _pack("extra", [], "block")
