@@ -198,8 +198,6 @@ def _remember_for_gate(
     from packwarden.cache import gate
     from packwarden.enforce import blocks
     from packwarden.model.digest import git_blob_id
-    from packwarden.packs import builtin
-    from packwarden.packs.files import BUILTIN
     from packwarden.packs.inputs import CONFIG_PATH
 
     policy = result.policy
@@ -212,9 +210,7 @@ def _remember_for_gate(
         if pack_file.in_repo:
             inputs[pack_file.resolved] = pack_file.digest
             inputs.update((link, git_blob_id(os.fsencode(target))) for link, target in pack_file.links)
-        elif pack_file.name.startswith(BUILTIN):
-            outside[str(builtin.pack_dir(pack_file.resolved) / "pack.yaml")] = pack_file.digest
-        else:
+        else:  # a built-in pack, or a pack file outside the repository: where it was read
             outside[pack_file.resolved] = pack_file.digest
     by_path: dict[str, list[tuple[bool, dict[str, object]]]] = {}
     for finding in file_findings:

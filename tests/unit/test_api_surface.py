@@ -285,15 +285,17 @@ def test_links_and_special_files_are_reported_not_read(repo: Path, tmp_path: Pat
     (repo / "skills" / "outer" / "skill.yaml").symlink_to(outside)
     (repo / "skills" / "pipe").mkdir()
     os.mkfifo(repo / "skills" / "pipe" / "skill.yaml")
-    paths = ["skills/inner/skill.yaml", "skills/outer/skill.yaml", "skills/pipe/skill.yaml", "skills/gone/skill.yaml"]
+    paths = ["skills/inner/skill.yaml", "skills/outer/skill.yaml", "skills/pipe/skill.yaml"]
     result = packwarden.check(paths)
-    assert result.files == 3  # the deleted one is not counted
+    assert result.files == 3
     assert [(f.rule, f.severity, f.path) for f in result.findings] == [
         ("path.symlink", Severity.WARNING, "skills/inner/skill.yaml"),
         ("path.outside-repo", Severity.ERROR, "skills/outer/skill.yaml"),
         ("path.unreadable", Severity.ERROR, "skills/pipe/skill.yaml"),
     ]
-    assert result.findings[2].message == "is not a regular file"
+    assert result.findings[2].message.startswith("is not a regular file")
+    with pytest.raises(UsageError, match=r"skills/gone/skill\.yaml: no such file or directory"):
+        packwarden.check([*paths, "skills/gone/skill.yaml"])
 
 
 def test_a_directory_reached_through_a_link_is_not_followed(repo: Path, tmp_path: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import sqlite3
 import subprocess
 import sys
@@ -60,10 +59,10 @@ def test_the_code_id_follows_every_module(tmp_path: Path) -> None:
     (package / "checks").mkdir(parents=True)
     (package / "a.py").write_text("x = 1\n")
     (package / "checks" / "b.py").write_text("y = 1\n")
-    before = code_id_module._python_files(str(package))
+    before = code_id_module._python_files(str(package), "")
     (package / "checks" / "b.py").write_text("y = 22\n")  # a changed check
-    assert code_id_module._python_files(str(package)) != before
-    assert [os.path.basename(path) for path, _, _ in before] == ["a.py", "b.py"]
+    assert code_id_module._python_files(str(package), "") != before
+    assert sorted(line.split()[0] for line in before) == ["a.py", "checks/b.py"]
 
 
 def test_concurrent_processes_share_the_cache_and_agree(tmp_path: Path) -> None:

@@ -149,6 +149,8 @@ def test_check_staged_reads_the_index(repo: Path, capsys: pytest.CaptureFixture[
 
 
 def test_check_a_path_outside_the_repository(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (repo.parent / "elsewhere").mkdir()
+    (repo.parent / "elsewhere" / "skill.yaml").write_text("name: x\n", encoding="utf-8")
     code, out, _ = run(capsys, "check", "--format", "json", "../elsewhere/skill.yaml")
     data = json.loads(out)
     assert code == 0

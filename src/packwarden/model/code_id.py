@@ -10,7 +10,7 @@ the package, as Python itself decides whether a ``.pyc`` still matches its sourc
 
 import os
 
-from packwarden.model.digest import hasher
+from packwarden.model.digest import hex_digest
 from packwarden.model.version import VERSION
 
 _known: "list[str]" = []  # computed once per process
@@ -18,22 +18,20 @@ _known: "list[str]" = []  # computed once per process
 
 def code_id() -> str:
     if not _known:
-        digest = hasher()
-        digest.update(VERSION.encode())
         package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        for path, size, mtime in _python_files(package):
-            digest.update(f"\0{path}\0{size}\0{mtime}".encode("utf-8", "surrogateescape"))
-        _known.append(digest.hexdigest())
+        listing = "\0".join(sorted(_python_files(package, "")))
+        _known.append(hex_digest(f"{VERSION}\0{listing}".encode("utf-8", "surrogateescape")))
     return _known[0]
 
 
-def _python_files(folder: str) -> "list[tuple[str, int, int]]":
-    found: list[tuple[str, int, int]] = []
+def _python_files(folder: str, prefix: str) -> "list[str]":
+    """``path size mtime`` of every Python file below ``folder`` (``__pycache__`` left out)."""
+    found: list[str] = []
     with os.scandir(folder) as entries:
         for entry in entries:
-            if entry.is_dir(follow_symlinks=False) and entry.name != "__pycache__":
-                found.extend(_python_files(entry.path))
-            elif entry.name.endswith(".py"):
+            if entry.name.endswith(".py"):
                 info = entry.stat()
-                found.append((entry.path, info.st_size, info.st_mtime_ns))
-    return sorted(found)
+                found.append(f"{prefix}{entry.name} {info.st_size} {info.st_mtime_ns}")
+            elif entry.name != "__pycache__" and entry.is_dir(follow_symlinks=False):
+                found.extend(_python_files(entry.path, f"{prefix}{entry.name}/"))
+    return found

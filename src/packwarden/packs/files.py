@@ -24,7 +24,6 @@ from packwarden.load.limits import MAX_PACK_BYTES
 from packwarden.model import builtin_rules as R
 from packwarden.model.digest import git_blob_id
 from packwarden.model.record import Record
-from packwarden.packs import builtin
 
 BUILTIN = "<builtin>/"
 
@@ -44,7 +43,7 @@ ReadRepoFile = Callable[[str], "RepoFile | Problem | None"]
 
 class PackFile(Record):
     name: str  # as asked: repository-relative, absolute (outside the repository) or <builtin>/ref
-    resolved: str  # where it was read: after links, or the built-in ref chosen
+    resolved: str  # where it was read, after links (for a built-in pack: its packaged pack.yaml)
     links: tuple[tuple[str, str], ...]  # repository-relative links on the way, with their targets
     digest: str  # the git blob id of its bytes: the gate compares it with the index
     in_repo: bool
@@ -72,8 +71,11 @@ class PackFiles:
 
     def builtin(self, ref: str) -> tuple[str, bytes]:
         """The resolved ref and bytes of a built-in pack (PolicyNotFoundError when unknown)."""
+        from packwarden.packs import builtin  # importlib.resources: only when a policy is built
+
         resolved, raw = builtin.read_builtin(ref)
-        self._record(PackFile(BUILTIN + ref, resolved, (), git_blob_id(raw), False))
+        where = str(builtin.pack_dir(resolved) / "pack.yaml")
+        self._record(PackFile(BUILTIN + ref, where, (), git_blob_id(raw), False))
         return resolved, raw
 
     def file(self, path: str) -> tuple[str, bytes]:
@@ -103,8 +105,14 @@ class PackFiles:
         """Whether reading ``recorded.name`` again gives the same file with the same bytes."""
         try:
             if recorded.name.startswith(BUILTIN):
-                resolved, raw = builtin.read_builtin(recorded.name[len(BUILTIN) :])
-                return resolved == recorded.resolved and git_blob_id(raw) == recorded.digest
+                if "@" not in recorded.name:  # a bare key: the newest version may be another now
+                    from packwarden.packs import builtin
+
+                    ref = builtin.resolve_ref(recorded.name[len(BUILTIN) :])
+                    if str(builtin.pack_dir(ref) / "pack.yaml") != recorded.resolved:
+                        return False
+                with open(recorded.resolved, "rb") as handle:  # the packaged file, read as it was
+                    return git_blob_id(handle.read()) == recorded.digest
             absolute = os.path.join(self.root, recorded.name) if recorded.in_repo else recorded.name
             again, _ = self._read(absolute)
         except Exception:  # noqa: BLE001 - gone, unreadable or unknown: changed
