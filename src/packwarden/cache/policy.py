@@ -6,8 +6,9 @@ strict flag, paths, whether packs come from the index, and the code that compile
 the record of every pack file read to build it (``packs.files.PackFile``: its name, where it
 really was after links, the links, its blob id). An entry is used only while reading each of
 those names again gives the same file with the same bytes, and only when its own digest still
-matches its content: a damaged or edited entry is rebuilt, never trusted. ``use_cache=False``
-neither reads nor writes it.
+matches its content: a damaged or edited entry is rebuilt, never trusted. On a miss, the
+policies of the built-in packs come from their shipped compiled form (``cache.shipped``).
+``use_cache=False`` reads and writes neither.
 """
 
 from __future__ import annotations
@@ -50,9 +51,13 @@ def compiled_policy(inputs: PolicyInputs, files: PackFiles, *, use_cache: bool =
     cached = _load(path, files)
     if cached is not None:
         return cached
-    from packwarden.packs.resolve import build_policy
+    from packwarden.cache.shipped import shipped_policy
 
-    policy = build_policy(inputs, files)
+    policy = shipped_policy(inputs, files)  # a first run with the built-in packs: compiled already
+    if policy is None:
+        from packwarden.packs.resolve import build_policy
+
+        policy = build_policy(inputs, files)
     entry = {"files": [list(pack_file) for pack_file in files.read], "policy": policy.to_data()}
     write_sealed(path, json.dumps(entry, separators=(",", ":")).encode("utf-8"))
     return policy

@@ -61,6 +61,7 @@ class Rule(Record):
         """Everything, as JSON-able data (the compiled-policy cache)."""
         return {
             **self.canonical(),
+            "applies_to": list(self.applies_to),  # as written: a cached rule equals the fresh one
             "pack": self.pack,
             "doc": [self.doc.summary, self.doc.why, self.doc.bad, self.doc.good],
             "source": self.source,

@@ -5,6 +5,12 @@ from __future__ import annotations
 from packwarden.model.record import Record
 
 CONFIG_PATH = ".packwarden/policy.yml"
+DEFAULT_PACK = "default@1.0"  # what a repository without a config, and a config naming no pack, gets
+
+
+def is_pack_file(ref: str) -> bool:
+    """Whether ``ref`` names a pack file rather than a built-in ``key[@version]``."""
+    return "/" in ref or "\\" in ref or ref.endswith((".yaml", ".yml"))
 
 
 class PolicyInputs(Record):

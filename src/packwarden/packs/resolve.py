@@ -19,16 +19,9 @@ from packwarden.model.policy import DEFAULT_ARTIFACTS, EffectivePolicy
 from packwarden.model.rule import Rule
 from packwarden.model.schema import ConfigSpec
 from packwarden.packs.files import BUILTIN, PackFileError, PackFiles
-from packwarden.packs.inputs import CONFIG_PATH, PolicyInputs
+from packwarden.packs.inputs import CONFIG_PATH, DEFAULT_PACK, PolicyInputs, is_pack_file
 from packwarden.packs.locate import locate
 from packwarden.packs.reader import LoadedPack, Problems, compile_rules, read_pack
-
-DEFAULT_PACK = "default@1.0"
-
-
-def is_pack_file(ref: str) -> bool:
-    return "/" in ref or "\\" in ref or ref.endswith((".yaml", ".yml"))
-
 
 Referrer = tuple[str, Mark]  # the file and position that named a pack (config line, extends entry)
 
