@@ -259,6 +259,8 @@ def test_5_modules_planted_under_every_name_the_gate_imports_are_never_run(tmp_p
     stage(repo, {"skills/b/skill.yaml": BAD})
     (repo / ".git" / "COMMIT_EDITMSG").write_text("message\n", encoding="utf-8")
     env = tool_env(PACKWARDEN_HOME=str(tmp_path / "home"))
+    # coverage's own start-up in child processes would measure the planted package as packwarden
+    env = {name: value for name, value in env.items() if not name.startswith("COVERAGE")}
     names = _imported_top_level_names(repo, env) - set(sys.builtin_module_names)
     marker = tmp_path / "planted-code-ran"
     payload = f"open({str(marker)!r}, 'a').write(__name__ + '\\n')\ndef main():\n    return 0\n"
