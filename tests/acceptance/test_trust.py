@@ -530,3 +530,88 @@ def test_20_an_unknown_pack_in_extends_names_its_line(cli: Cli, tmp_path: Path) 
 
     assert run.rc == 2
     assert "packs/team.yaml:2:11: no built-in pack 'nope@9'" in run.err
+
+
+# --- 6, 12, 13, 15, 20: packs as the user writes them, through the CLI ----------------------------
+
+
+def test_6_a_betty_profile_whose_rules_are_a_mapping_is_a_located_error(cli: Cli, tmp_path: Path) -> None:
+    profile = "policy:\n  name: team\n  version: '1'\n  rules:\n    name_format: {field: name, pattern: '^x'}\n"
+    repo = make_repo(tmp_path / "repo", {"betty.yaml": profile, "skills/b/skill.yaml": BAD})
+
+    run = cli(repo, "check", "--all-files", "--pack", "betty.yaml")
+
+    assert run.rc == 2
+    assert run.prefixes() == ["betty.yaml:5:5: error pack.invalid"]
+
+
+def test_6_a_rule_that_can_never_find_anything_is_said_not_silent(cli: Cli, tmp_path: Path) -> None:
+    profile = "policy:\n  name: team\n  version: '1'\n  rules:\n    - {field: name, required: false}\n"
+    repo = make_repo(tmp_path / "repo", {"betty.yaml": profile, "skills/b/skill.yaml": GOOD})
+
+    run = cli(repo, "check", "--all-files", "--pack", "betty.yaml")
+
+    assert run.rc == 0
+    assert run.prefixes() == ["betty.yaml:5:7: warning pack.meaningless"]
+    assert "checks nothing" in run.out
+
+
+def test_12_a_backtracking_pattern_gets_one_timeout_per_rule_and_file(cli: Cli, tmp_path: Path) -> None:
+    slow = "meta: {key: slow, version: '1'}\nrules:\n  - {id: slow.tags, field: 'tags[*]', pattern: '^(a|aa)+\\1c$'}\n"
+    tags = "".join(f"  - {'a' * 28}\n" for _ in range(300))
+    repo = make_repo(tmp_path / "repo", {"slow.yaml": slow, "skills/b/skill.yaml": f"name: b\ntags:\n{tags}"})
+
+    run = cli(repo, "check", "--all-files", "--pack", "slow.yaml")
+
+    assert run.rc == 2  # the pack is at fault
+    assert [p for p in run.prefixes() if "regex-timeout" in p] == ["slow.yaml:3:5: error pack.regex-timeout"]
+
+
+def test_13_findings_per_rule_and_file_are_capped(cli: Cli, tmp_path: Path) -> None:
+    tags = "".join(f"  - Bad Tag {i}\n" for i in range(3000))
+    rules = "meta: {key: t, version: '1'}\nrules:\n  - {id: t.tag, field: 'tags[*]', pattern: '^[a-z]+$'}\n"
+    repo = make_repo(tmp_path / "repo", {"t.yaml": rules, "skills/b/skill.yaml": f"name: b\ntags:\n{tags}"})
+
+    run = cli(repo, "check", "--all-files", "--pack", "t.yaml", "--format", "json")
+
+    found = [f for f in run.data()["findings"] if f["rule"] == "t.tag"]
+    assert len(found) == 51
+    assert found[-1]["message"].startswith("and 2950 more findings of this rule in this file")
+    assert (found[-1]["line"], found[-1]["severity"]) == (53, "error")
+
+
+def test_15_packs_cannot_define_rules_in_packwardens_own_namespaces(cli: Cli, tmp_path: Path) -> None:
+    own = "meta: {key: own, version: '1'}\nrules:\n  - {id: pack.name-format, field: name, pattern: '^x'}\n"
+    repo = make_repo(tmp_path / "repo", {"own.yaml": own, "skills/b/skill.yaml": GOOD})
+
+    run = cli(repo, "check", "--all-files", "--pack", "own.yaml")
+
+    assert run.rc == 2
+    assert run.prefixes() == ["own.yaml:3:10: error pack.invalid"]
+
+
+def test_20_applies_to_one_kind_and_strict_as_a_mode_are_accepted(cli: Cli, tmp_path: Path) -> None:
+    rules = (
+        "meta: {key: t, version: '1'}\nrules:\n  - {id: t.name, applies_to: skill, field: name, pattern: '^[a-z.]+$'}\n"
+    )
+    repo = make_repo(
+        tmp_path / "repo",
+        {"t.yaml": rules, ".packwarden/policy.yml": "pack: t.yaml\nmode: strict\n", "skills/b/skill.yaml": BAD},
+    )
+
+    run = cli(repo, "check", "--all-files")
+
+    assert run.rc == 1
+    assert run.prefixes() == ["skills/b/skill.yaml:1:7: error t.name"]
+    assert run.out.splitlines()[-1].endswith("(strict mode)")
+
+
+def test_20_an_unknown_kind_is_an_error_with_a_suggestion(cli: Cli, tmp_path: Path) -> None:
+    rules = "meta: {key: t, version: '1'}\nrules:\n  - {id: t.name, applies_to: [skil], field: name, required: true}\n"
+    repo = make_repo(tmp_path / "repo", {"t.yaml": rules, "skills/b/skill.yaml": GOOD})
+
+    run = cli(repo, "check", "--all-files", "--pack", "t.yaml")
+
+    assert run.rc == 2
+    assert "skill" in run.out
+    assert run.prefixes()[0].startswith("t.yaml:3:")
