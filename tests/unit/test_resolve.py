@@ -470,3 +470,30 @@ def test_canonical_form_lists_rules_sorted_by_id(tmp_path: Path) -> None:
     assert canonical["packs"] == ["default@1.0"]
     assert canonical["mode"] == "warn"
     assert canonical["fail_on"] == "error"
+
+
+def test_a_repository_pack_cannot_reach_outside_the_repository(tmp_path: Path) -> None:
+    """The config and the repository's packs name packs inside it; a link cannot leave it either."""
+    root = tmp_path / "repo"
+    write(tmp_path / "outside.yaml", pack_text("outside", []))
+    write(root / "packs" / "team.yaml", pack_text("team", ["../../outside.yaml"]))
+    with pytest.raises(PolicyValidationError) as info:
+        build(root, config="pack: packs/team.yaml\n")
+    assert validation_errors(info) == [
+        (
+            "pack.invalid",
+            "packs/team.yaml",
+            2,
+            "pack file ../../outside.yaml is outside the repository; a repository's packs stay inside it",
+        )
+    ]
+    with pytest.raises(PolicyValidationError, match=r"policy.yml:1:7: pack file ../outside.yaml is outside"):
+        build(root, config="pack: ../outside.yaml\n")
+
+
+def test_a_pack_named_on_the_command_line_may_live_anywhere(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    write(tmp_path / "shared" / "base.yaml", pack_text("base", []))
+    write(tmp_path / "shared" / "team.yaml", pack_text("team", ["base.yaml"]))
+    assert build(root, pack=str(tmp_path / "shared" / "team.yaml")).packs == ("base@1.0", "team@1.0")

@@ -54,6 +54,9 @@ class ChainLoader:
         if known is not None:
             return known
         shown = self.files.repo_path(request) or ref if is_pack_file(ref) else ref
+        if is_pack_file(ref) and self._from_repository(referrer) and self.files.repo_path(request) is None:
+            message = f"pack file {ref} is outside the repository; a repository's packs stay inside it"
+            raise _invalid(message, referrer, ref)
         if request in [active for active, _ in self.active]:
             cycle = " -> ".join([*(name for _, name in self.active), shown])
             raise _invalid(f"extends cycle: {cycle}", referrer, ref)
@@ -77,6 +80,14 @@ class ChainLoader:
             raise _invalid(f"extends cycle: {pack.ref} extends itself", referrer, pack.source)
         self.chains[request] = [*chain, pack]
         return self.chains[request]
+
+    def _from_repository(self, referrer: Referrer | None) -> bool:
+        """Whether the pack is named by the repository (its config, or one of its packs), which
+        may not reach outside it; a pack named on the command line may live anywhere."""
+        if not self.active:
+            return referrer is not None
+        parent = self.active[-1][0]
+        return not parent.startswith(BUILTIN) and self.files.repo_path(parent) is not None
 
     def _read(self, ref: str, request: str, referrer: Referrer | None) -> tuple[LoadedPack, str | None]:
         """The pack and the folder its own file refs are relative to (None: the referrer's)."""
