@@ -45,8 +45,8 @@ def _source(
 
 def _policy(
     source: FileSource, root: str, cwd: str, pack: str | None, strict: bool, use_cache: bool
-) -> tuple[EffectivePolicy, PackFiles]:
-    """The effective policy, and the record of every pack file it was built from."""
+) -> tuple[EffectivePolicy, PackFiles, bytes | None]:
+    """The effective policy, the record of every pack file it was built from, and the config."""
     from packwarden.cache.policy import compiled_policy
     from packwarden.load.document import Problem
     from packwarden.packs.files import PackFiles
@@ -59,7 +59,7 @@ def _policy(
         raise PolicyValidationError([error])
     files = PackFiles(root, source.read_repo_file)
     inputs = PolicyInputs(config, pack, strict, root, cwd, staged=isinstance(source, IndexFiles))
-    return compiled_policy(inputs, files, use_cache=use_cache), files
+    return compiled_policy(inputs, files, use_cache=use_cache), files, config
 
 
 def _run_memo(root: str, policy: EffectivePolicy, source: FileSource) -> RunMemo | None:
@@ -135,7 +135,7 @@ def check(
     here = _here(cwd)
     for_gate = use_cache and not all_files and (staged or bool(given))  # a hook's run: the gate may ask
     root, source = _source(here, staged, all_files, blob_ids=for_gate, untracked=not all_files)
-    policy, files = _policy(source, root, here, pack, strict, use_cache)
+    policy, files, config = _policy(source, root, here, pack, strict, use_cache)
     wanted = _relative(root, here, given)
     _missing(root, source, wanted, given)
     inputs = {CONFIG_PATH, *files.repo_inputs()}
@@ -171,7 +171,8 @@ def check(
     if memo is not None and not timed_out:
         memo.store(findings, count)
     if for_gate and source.blob_ids and root == here and not outside and not timed_out and result.exit_code != 2:
-        _remember_for_gate(result, checked, source.blob_ids, files, [a.path for a in artifacts], (root, pack, strict))
+        request = (root, pack, strict)
+        _remember_for_gate(result, checked, source.blob_ids, files, config, [a.path for a in artifacts], request)
     return result
 
 
@@ -188,6 +189,7 @@ def _remember_for_gate(
     file_findings: list[Finding],
     blob_ids: dict[str, str],
     files: PackFiles,
+    config: bytes | None,
     checked: list[str],
     request: tuple[str, str | None, bool],
 ) -> None:
@@ -198,20 +200,25 @@ def _remember_for_gate(
     from packwarden.cache import gate
     from packwarden.enforce import blocks
     from packwarden.model.digest import git_blob_id
+    from packwarden.packs.files import BUILTIN
     from packwarden.packs.inputs import CONFIG_PATH
 
     policy = result.policy
     specs = gate.pathspecs(policy.artifacts)
     if specs is None or len(checked) > gate.MAX_FILES:
         return
-    inputs: dict[str, str | None] = {CONFIG_PATH: blob_ids.get(CONFIG_PATH)}
-    outside: dict[str, str] = {}
+    inputs: dict[str, str | None] = {CONFIG_PATH: None if config is None else git_blob_id(config)}
+    outside: list[tuple[str, str, str]] = []
     for pack_file in files.read:
         if pack_file.in_repo:
             inputs[pack_file.resolved] = pack_file.digest
             inputs.update((link, git_blob_id(os.fsencode(target))) for link, target in pack_file.links)
-        else:  # a built-in pack, or a pack file outside the repository: where it was read
-            outside[pack_file.resolved] = pack_file.digest
+        elif pack_file.name.startswith(BUILTIN):
+            if "@" not in pack_file.name:
+                return  # a bare key: which version it names is not the gate's to work out
+            outside.append((pack_file.resolved, os.path.realpath(pack_file.resolved), pack_file.digest))
+        else:  # a pack named on the command line, outside the repository
+            outside.append((pack_file.name, pack_file.resolved, pack_file.digest))
     by_path: dict[str, list[tuple[bool, dict[str, object]]]] = {}
     for finding in file_findings:
         by_path.setdefault(finding.path, []).append((blocks(finding, policy.mode, policy.fail_on), finding.to_dict()))

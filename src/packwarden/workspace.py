@@ -20,7 +20,7 @@ from packwarden.model import builtin_rules as R
 from packwarden.model.digest import git_blob_id
 from packwarden.model.errors import GitError
 from packwarden.model.filestat import UNKNOWN_STAT, FileStat, file_stat, lstat_of
-from packwarden.packs.files import DiskRepo, RepoFile, resolve_index_links
+from packwarden.packs.files import DiskRepo, RepoFile, resolve_links
 from packwarden.packs.inputs import CONFIG_PATH
 
 
@@ -248,6 +248,10 @@ class IndexFiles:
         return Problem(R.PATH_SYMLINK, "is staged as a symbolic link; not followed (its target is checked on its own)")
 
     def read_config(self) -> bytes | Problem | None:
+        """The config as staged; one reached through a staged link is refused, as on disk."""
+        resolved = resolve_links(CONFIG_PATH, self._link_target)
+        if isinstance(resolved, Problem) or resolved[1]:
+            return Problem(R.PATH_SYMLINK, "is reached through a symbolic link; not read")
         if self._config_entry() is None:
             return None
         return self.read(CONFIG_PATH, MAX_CONFIG_BYTES)
@@ -270,7 +274,7 @@ class IndexFiles:
 
     def read_repo_file(self, path: str) -> RepoFile | Problem | None:
         """A policy input (a repository pack) as staged: through staged links inside the repository."""
-        resolved = resolve_index_links(path, self._link_target)
+        resolved = resolve_links(path, self._link_target)
         if isinstance(resolved, Problem):
             return resolved
         real, links = resolved

@@ -615,3 +615,159 @@ def test_20_an_unknown_kind_is_an_error_with_a_suggestion(cli: Cli, tmp_path: Pa
     assert run.rc == 2
     assert "skill" in run.out
     assert run.prefixes()[0].startswith("t.yaml:3:")
+
+
+# --- the red-team review of this work: the gate memo against a fresh gate ---------------------------
+
+
+def gate_agrees(cli: Cli, repo: Path, *args: str) -> int:
+    """The gate's answer (from its memo where it can) equals a fresh gate's; returns it."""
+    cached = cli(repo, "gate", *args, ".git/COMMIT_EDITMSG")
+    home = os.environ["PACKWARDEN_HOME"]
+    os.environ["PACKWARDEN_HOME"] = str(Path(home).parent / "fresh-home")
+    try:
+        fresh = cli(repo, "gate", "--no-cache", *args, ".git/COMMIT_EDITMSG")
+    finally:
+        os.environ["PACKWARDEN_HOME"] = home
+    assert (cached.rc, cached.out) == (fresh.rc, fresh.out)
+    return cached.rc
+
+
+def test_a_link_inside_a_links_target_is_a_policy_input(cli: Cli, tmp_path: Path) -> None:
+    lenient = pack("team", ["default@1.0"])
+    strict = pack("team", ["default@1.0"]) + "enforcement: {mode: block}\n"
+    repo = make_repo(
+        tmp_path / "repo",
+        {
+            ".packwarden/policy.yml": "pack: .packwarden/team.yaml\n",
+            ".packwarden/lenient.yaml": lenient,
+            ".packwarden/strict.yaml": strict,
+            "s/skill.yaml": BAD,
+        },
+        commit=False,
+    )
+    (repo / ".packwarden" / "team.yaml").symlink_to("hop.yaml")
+    (repo / ".packwarden" / "hop.yaml").symlink_to("lenient.yaml")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "initial")
+    stage(repo, {"s2/skill.yaml": GOOD})
+    assert cli(repo, "check", "s2/skill.yaml").rc == 0  # leaves the memo
+
+    (repo / ".packwarden" / "hop.yaml").unlink()
+    (repo / ".packwarden" / "hop.yaml").symlink_to("strict.yaml")
+    git(repo, "add", ".packwarden/hop.yaml")
+
+    assert gate_agrees(cli, repo) == 1
+
+
+def test_a_glob_question_mark_is_one_character_not_one_byte(cli: Cli, tmp_path: Path) -> None:
+    team = pack("team", ["default@1.0"]) + "enforcement: {mode: block}\nartifacts: {skill: ['s/?/skill.yaml']}\n"
+    repo = make_repo(
+        tmp_path / "repo",
+        {
+            ".packwarden/policy.yml": "pack: .packwarden/team.yaml\n",
+            ".packwarden/team.yaml": team,
+            "s/a/skill.yaml": GOOD,
+        },
+    )
+    stage(repo, {"s/a/skill.yaml": GOOD + "# staged\n"})
+    assert cli(repo, "check", "s/a/skill.yaml").rc == 0
+    stage(repo, {"s/é/skill.yaml": BAD})
+
+    assert gate_agrees(cli, repo) == 1
+
+
+def test_a_config_folder_staged_as_a_link_is_refused_as_on_disk(cli: Cli, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", {"conf/policy.yml": "mode: block\n", "s/skill.yaml": BAD}, commit=False)
+    (repo / ".packwarden").symlink_to("conf")
+    git(repo, "add", "-A")
+
+    on_disk, staged = cli(repo, "check", "s/skill.yaml"), cli(repo, "check", "--staged")
+
+    assert (on_disk.rc, staged.rc) == (2, 2)
+    assert "config.invalid" in staged.out
+    assert gate_agrees(cli, repo) == 2
+
+
+def test_a_pack_outside_the_repository_whose_link_moved_is_not_answered_from_the_memo(cli: Cli, tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    write_files(
+        shared,
+        {
+            "v1/team.yaml": pack("team", ["default@1.0"]),
+            "v2/team.yaml": pack("team", ["default@1.0"]) + "enforcement: {mode: block}\n",
+        },
+    )
+    (shared / "current").symlink_to("v1")
+    named = str(shared / "current" / "team.yaml")
+    repo = make_repo(tmp_path / "repo", {"s/a/skill.yaml": GOOD})
+    stage(repo, {"s/b/skill.yaml": BAD})
+    assert cli(repo, "check", "--pack", named, "s/b/skill.yaml").rc == 0
+
+    (shared / "current").unlink()
+    (shared / "current").symlink_to("v2")
+
+    assert gate_agrees(cli, repo, "--pack", named) == 1
+
+
+def test_a_bare_built_in_key_leaves_no_gate_memo(cli: Cli, tmp_path: Path) -> None:
+    from packwarden.cache import gate
+
+    repo = make_repo(tmp_path / "repo", {".packwarden/policy.yml": "pack: default\n", "s/a/skill.yaml": GOOD})
+    stage(repo, {"s/b/skill.yaml": GOOD.replace("good", "b")})
+    assert cli(repo, "check", "s/b/skill.yaml").rc == 0
+
+    assert not os.path.exists(gate.memo_path(os.path.realpath(repo), None, False))
+
+
+def test_the_memo_of_a_staged_run_records_the_config_it_read(cli: Cli, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", {"README.md": "x\n"})
+    stage(repo, {".packwarden/policy.yml": "overrides:\n  disable: [skill.name-format]\n", "s/skill.yaml": BAD})
+    assert cli(repo, "gate", "--strict", ".git/COMMIT_EDITMSG").rc == 0
+    git(repo, "rm", "-q", "--cached", ".packwarden/policy.yml")
+
+    assert gate_agrees(cli, repo, "--strict") == 1
+
+
+def test_a_link_to_a_folder_named_like_an_option_is_a_path(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", {"skills/bad/skill.yaml": BAD, ".packwarden/policy.yml": "mode: block\n"})
+    (repo / "--help").symlink_to("skills")
+
+    done = _policy_check(repo, "skills/bad/skill.yaml", "--help")
+
+    assert done.returncode == 2  # --help names a link in the repository: refused, not obeyed
+    assert "--help is both a file in the repository and an option" in done.stderr
+
+
+@pytest.mark.slow
+def test_a_commit_that_only_retargets_a_pack_link_is_checked(
+    tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path
+) -> None:
+    """pre-commit passes links to the hook (``types: []``, ``types_or: [file, symlink]``)."""
+    path, rev = hook_repo
+    config = f"repos:\n  - repo: {path}\n    rev: {rev}\n    hooks:\n      - id: policy-check\n"
+    repo = make_repo(
+        tmp_path / "repo",
+        {
+            ".pre-commit-config.yaml": config,
+            ".packwarden/policy.yml": "pack: packs/current/team.yaml\n",
+            "packs/v1/team.yaml": pack("team", ["default@1.0"], WARN_NAMES),
+            "packs/v2/team.yaml": pack("team", ["default@1.0"], BLOCK_NAMES),
+            "skills/b/skill.yaml": BAD,
+        },
+        commit=False,
+    )
+    (repo / "packs" / "current").symlink_to("v1")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "v1")
+    assert pre_commit(repo, pre_commit_home, "install").code == 0
+    (repo / "packs" / "current").unlink()
+    (repo / "packs" / "current").symlink_to("v2")
+    git(repo, "add", "packs/current")
+
+    done = subprocess.run(
+        ["git", "commit", "-m", "v2"], cwd=repo, env=_env(pre_commit_home), capture_output=True, text=True, check=False
+    )
+
+    assert done.returncode != 0, done.stdout + done.stderr
+    assert "skills/b/skill.yaml:1:7: block team.name" in done.stdout + done.stderr

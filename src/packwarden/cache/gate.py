@@ -42,9 +42,12 @@ if TYPE_CHECKING:
 
 FORMAT = 2
 MAX_FILES = 2000  # a commit rarely stages more; a larger run (pre-commit run --all-files) leaves no memo
+MAX_OUTSIDE_BYTES = 1_048_576  # load.limits.MAX_PACK_BYTES: a pack file larger is not the one read
 _REGULAR_MODES = ("100644", "100755")
 _LINK_MODE = "120000"
-_GLOB_SPECIALS = "[]\\"  # characters git's glob pathspecs treat specially and packwarden's globs do not
+# Characters git's glob pathspecs read otherwise than packwarden's globs: ``[``, ``]`` and ``\\``
+# are literal to packwarden; ``?`` is one character to packwarden but one byte to git (``é``).
+_GLOB_SPECIALS = "[]\\?"
 
 
 def memo_path(root: str, pack: str | None, strict: bool) -> str:
@@ -57,8 +60,8 @@ def memo_path(root: str, pack: str | None, strict: bool) -> str:
 def pathspecs(artifacts: "Mapping[str, Sequence[str]]") -> list[str] | None:
     """Git pathspecs that match what the artifact globs match, or None when one cannot be said.
 
-    packwarden's globs (``artifacts.globs``) read ``*``, ``?`` and ``**`` as git's ``:(glob)``
-    magic does; ``[``, ``]`` and ``\\`` are literal to packwarden but special to git.
+    packwarden's globs (``artifacts.globs``) read ``*`` and ``**`` as git's ``:(glob)`` magic
+    does; a glob with any of _GLOB_SPECIALS leaves no memo.
     """
     specs: list[str] = []
     for globs in artifacts.values():
@@ -73,7 +76,7 @@ def store(
     path: str,
     *,
     inputs: "Mapping[str, str | None]",
-    outside: "Mapping[str, str]",
+    outside: "Sequence[tuple[str, str, str]]",
     specs: "Sequence[str]",
     blobs: "Mapping[str, str]",
     findings: "Mapping[str, list[tuple[bool, dict[str, Any]]]]",
@@ -82,11 +85,12 @@ def store(
     """Write the memo of one check; whether it was.
 
     ``inputs``: repository policy inputs -> blob id (None: absent); ``outside``: pack files
-    outside the repository -> blob id; ``blobs``: checked artifact -> blob id.
+    outside the repository, as (name asked by, where it was read, blob id); ``blobs``: checked
+    artifact -> blob id.
     """
     entry = {
         "inputs": dict(inputs),
-        "outside": dict(outside),
+        "outside": [list(item) for item in outside],
         "specs": list(specs),
         "blobs": dict(blobs),
         "findings": {name: [list(item) for item in items] for name, items in findings.items()},
@@ -122,11 +126,23 @@ def answer(root: str, pack: "str | None", strict: bool) -> "Answer | None":
         return None  # missing, stale or corrupt: the full re-evaluation decides
 
 
-def _outside_unchanged(outside: "dict[str, str]") -> bool:
-    for name, blob in outside.items():
-        with open(name, "rb") as handle:  # OSError: gone, so changed
-            if git_blob_id(handle.read()) != blob:
+def _outside_unchanged(outside: "list[list[str]]") -> bool:
+    """Whether every pack outside the repository, read by the name it was asked by, is still the
+    same file (after links) with the same bytes. Read as packs are: no FIFO, no device, capped."""
+    import stat
+
+    for name, resolved, blob in outside:
+        if os.path.realpath(name) != resolved:
+            return False  # a link switched to another target
+        descriptor = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # OSError: gone
+        try:
+            info = os.fstat(descriptor)
+            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_OUTSIDE_BYTES:
                 return False
+            if git_blob_id(os.read(descriptor, info.st_size + 1)) != blob:
+                return False
+        finally:
+            os.close(descriptor)
     return True
 
 

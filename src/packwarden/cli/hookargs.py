@@ -61,11 +61,16 @@ def protect_paths(argv: "Sequence[str]") -> list[str]:
     that names a path is a path; one that is also one of packwarden's own options is refused
     (AmbiguousPath), because either reading could be what was meant and a gate must not guess.
     """
-    import os.path
+    import os
+    import stat
 
     protected: list[str] = []
     for word in argv:
-        if word.startswith("-") and os.path.lexists(word) and not os.path.isdir(word):  # pre-commit passes files
+        try:
+            is_file = not stat.S_ISDIR(os.lstat(word).st_mode) if word.startswith("-") else False
+        except OSError:  # names nothing: an option, or a mistake argparse reports
+            is_file = False
+        if is_file:  # pre-commit passes files and links, never folders
             if is_check_option(word):
                 raise AmbiguousPath(word)
             word = "./" + word

@@ -13,7 +13,6 @@ all again the same way: a compiled policy is valid only while every one of them 
 
 from __future__ import annotations
 
-import contextlib
 import os
 import posixpath
 from collections.abc import Callable
@@ -134,35 +133,34 @@ class DiskRepo:
     def __init__(self, root: str) -> None:
         self.root = os.path.realpath(root)
 
+    def _link_target(self, relative: str) -> str | None:
+        try:
+            return os.readlink(os.path.join(self.root, relative))
+        except OSError:  # not a link (or not there: the read below says so)
+            return None
+
     def read(self, relative: str) -> RepoFile | Problem | None:
-        full = os.path.join(self.root, relative)
-        real = os.path.realpath(full)
-        if real != self.root and not real.startswith(self.root + os.sep):
-            return Problem(R.PATH_OUTSIDE_REPO, "is a link to a path outside the repository; not read")
-        links = []
-        for prefix in _prefixes(relative):
-            with contextlib.suppress(OSError):  # not a link
-                links.append((prefix, os.readlink(os.path.join(self.root, prefix))))
-        data = read_capped(real, MAX_PACK_BYTES)
+        """Every link on the way, and in the targets of links, is resolved here and recorded:
+        each one is a policy input, and a change to any of them is a change to the policy."""
+        resolved = resolve_links(relative, self._link_target)
+        if isinstance(resolved, Problem):
+            return resolved
+        real, links = resolved
+        data = read_capped(os.path.join(self.root, real), MAX_PACK_BYTES, follow_links=False)
         if not isinstance(data, bytes):
             return data
-        return RepoFile(os.path.relpath(real, self.root).replace(os.sep, "/"), tuple(links), data)
+        return RepoFile(real, links, data)
 
 
-def _prefixes(relative: str) -> list[str]:
-    """``a``, ``a/b``, ``a/b/c`` for ``a/b/c``."""
-    parts = relative.split("/")
-    return ["/".join(parts[: index + 1]) for index in range(len(parts))]
-
-
-def resolve_index_links(
+def resolve_links(
     relative: str, link_target: Callable[[str], str | None], max_hops: int = 40
 ) -> tuple[str, tuple[tuple[str, str], ...]] | Problem:
-    """``relative`` with every link on the way replaced by its target, as git's index has them.
+    """``relative`` with every link on the way replaced by its target, and the links met.
 
-    ``link_target(path)`` is the target of the link staged at ``path``, or None when ``path`` is
-    not a link. A link leading out of the repository, or more than ``max_hops`` of them, is a
-    problem.
+    ``link_target(path)`` is the target of the link at ``path`` (in the working tree, or as
+    staged in git's index), or None when ``path`` is not a link. A link leading out of the
+    repository (an absolute target, or one that climbs above it), or more than ``max_hops`` of
+    them, is a problem.
     """
     pending = relative.split("/")
     done: list[str] = []
@@ -179,7 +177,7 @@ def resolve_index_links(
             return Problem(R.PATH_UNREADABLE, f"more than {max_hops} links on the way; not read")
         joined = posixpath.normpath(posixpath.join(posixpath.dirname(candidate), target))
         if posixpath.isabs(target) or joined == ".." or joined.startswith("../"):
-            return Problem(R.PATH_OUTSIDE_REPO, "is staged as a link to a path outside the repository; not read")
+            return Problem(R.PATH_OUTSIDE_REPO, "is a link to a path outside the repository; not read")
         pending = [part for part in joined.split("/") if part not in ("", ".")] + pending
         done = []
     return "/".join(done), tuple(links)
