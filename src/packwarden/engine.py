@@ -84,6 +84,7 @@ def builtin_finding(
     line: int = 1,
     column: int = 1,
     kind: str = "",
+    fix: str = "",
 ) -> Finding:
     return Finding(
         rule=rule.id,
@@ -93,7 +94,7 @@ def builtin_finding(
         line=line,
         column=column,
         pack=BUILTIN_PACK,
-        fix=_BUILTIN_FIX.get(rule.id, ""),
+        fix=fix or _BUILTIN_FIX.get(rule.id, ""),
         scope=kind,
     )
 
@@ -159,7 +160,7 @@ def check_document(
     """Every finding of the policy's rules for one loaded artifact. Each rule's back-tracking
     patterns may spend ``regex_seconds`` on it in all (RE2 patterns are not limited)."""
     findings = [
-        builtin_finding(policy, p.rule, p.message, artifact.path, p.line, p.column, artifact.kind)
+        builtin_finding(policy, p.rule, p.message, artifact.path, p.line, p.column, artifact.kind, p.fix)
         for p in document.problems
     ]
     if document.problems:

@@ -42,6 +42,7 @@ class Problem(Record):
     message: str
     line: int = 1
     column: int = 1
+    fix: str = ""  # how to write it so that it reads; empty: the rule's usual hint
 
 
 class Document(Record):

@@ -18,6 +18,7 @@ from yaml import events
 from packwarden.load.document import Document, Mark, PosDict, PosList, Problem, line_col
 from packwarden.load.limits import MAX_DEPTH, MAX_FILE_BYTES, MAX_INT_DIGITS
 from packwarden.load.text import decode
+from packwarden.load import yaml12
 from packwarden.model import builtin_rules as R
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (~3 ms)
@@ -74,6 +75,8 @@ def _plain(value: str, mark: Mark) -> Any:
         if math.isinf(number):
             raise _Stop(Problem(R.PARSE_NUMBER, f"{value!r} is not a finite number", *mark))
         return number
+    if value == "-":  # libyaml reads a plain '-' only where YAML 1.2 refuses it: `[-]`
+        raise _Stop(yaml12.plain_dash(*mark))
     return value
 
 
@@ -119,11 +122,39 @@ def _check_node(event: Any, depth: int) -> None:
 class _Builder:
     """Turns events into PosDict/PosList trees, one frame per open collection."""
 
-    def __init__(self) -> None:
+    def __init__(self, text: str) -> None:
+        self.text = text
         self.stack: list[PosDict | PosList] = []
         self.keys: list[tuple[Any, Mark] | None] = []
+        self.flow: list[bool] = []  # whether each open collection is a flow collection
         self.root: Any = None
         self.documents = 0
+
+    def spans_lines(self, event: Any, text: str) -> None:
+        """A quoted or block scalar over several lines: what libyaml reads there and YAML 1.2 refuses."""
+        start, end = event.start_mark, event.end_mark
+        style = event.style
+        if style == '"' or style == "'":
+            if self.stack and not self.flow[-1]:  # in a flow collection, its own check covers the lines
+                indent = self.stack[-1].mark[1]
+                found = yaml12.underindented(self.text, start.line + 1, end.line, indent, "quoted scalar")
+                if found is not None:
+                    raise _Stop(found)
+        elif not text.strip("\n"):
+            found = yaml12.empty_block_scalar(self.text, start, end)
+            if found is not None:
+                raise _Stop(found)
+
+    def close(self, event: Any) -> None:
+        container = self.stack.pop()
+        self.keys.pop()
+        if self.flow.pop() and self.stack and not self.flow[-1]:
+            last = event.end_mark.line
+            if last >= container.mark[0]:  # over several lines, inside a block collection
+                indent = self.stack[-1].mark[1]
+                found = yaml12.underindented(self.text, container.mark[0], last, indent, "flow collection")
+                if found is not None:
+                    raise _Stop(found)
 
     def add(self, value: Any, mark: Mark, is_collection: bool) -> None:
         if not self.stack:
@@ -176,10 +207,14 @@ class _Builder:
                 text = event.value
                 if event.tag is not None:
                     value = _scalar(event)
-                elif not event.implicit[0] or (text and text[0] not in _MAYBE_NOT_STRING):
+                    if event.style and event.end_mark.line != start.line:
+                        self.spans_lines(event, text)
+                elif event.implicit[0]:  # plain
+                    value = text if text and text[0] not in _MAYBE_NOT_STRING else _plain(text, mark)
+                else:  # quoted or block
                     value = text
-                else:
-                    value = _plain(text, mark)
+                    if event.end_mark.line != start.line:
+                        self.spans_lines(event, text)
                 top = stack[-1] if stack else None
                 if isinstance(top, PosList):
                     top.append(value)
@@ -206,13 +241,17 @@ class _Builder:
                 self.add(container, mark, True)
                 self.stack.append(container)
                 self.keys.append(None)
+                self.flow.append(bool(event.flow_style))
             elif kind is events.MappingEndEvent or kind is events.SequenceEndEvent:
-                self.stack.pop()
-                self.keys.pop()
+                self.close(event)
             elif kind is events.AliasEvent:
                 raise _Stop(Problem(R.PARSE_ANCHOR, f"alias *{event.anchor} is not allowed", *_mark(event)))
             elif kind is events.DocumentStartEvent:
                 self.documents += 1
+                if event.version is not None:
+                    found = yaml12.directive(event.version, *_mark(event))
+                    if found is not None:
+                        raise _Stop(found)
                 if self.documents > 1:
                     message = "more than one YAML document in the file"
                     raise _Stop(Problem(R.PARSE_MULTI_DOCUMENT, message, *_mark(event)))
@@ -233,10 +272,12 @@ class _LibyamlTooDeep(Exception):
 _LIBYAML_DEPTH_MESSAGE = "exceeded maximum nesting depth"
 
 
-def _parse(text: str, loader_class: Any) -> Document:
-    loader = loader_class(text)
+def _parse(text: str, loader_class: Any, read: str | None = None) -> Document:
+    """``text`` parsed; ``read``, when given, is what the parser reads in its place (``text``
+    with a line break libyaml needs, ``yaml12.block_scalar_tail``)."""
+    loader = loader_class(text if read is None else read)
     try:
-        data = _Builder().run(loader)
+        data = _Builder(text).run(loader)
     except _Stop as stop:
         return Document(text, None, (stop.problem,))
     except yaml.MarkedYAMLError as exc:
@@ -281,10 +322,18 @@ def _too_deep_for_libyaml(text: str, offset: int) -> Document:
 
 def load_yaml_text(text: str) -> Document:
     """Parse YAML text into a position-aware tree, or a problem with its location."""
+    refused = yaml12.screen(text)
+    if refused is not None:
+        return Document(text, None, (refused,))
+    read = yaml12.block_scalar_tail(text)
     try:
-        return _parse(text, _Loader)
+        document = _parse(text, _Loader, None if read is text else read)
     except _LibyamlTooDeep as exc:
         return _too_deep_for_libyaml(text, exc.offset)
+    if document.problems or not yaml12.suspect(text):
+        return document
+    refused = yaml12.token_problem(read, _Loader)
+    return document if refused is None else Document(text, None, (refused,))
 
 
 def load_yaml(raw: bytes, max_bytes: int = MAX_FILE_BYTES) -> Document:

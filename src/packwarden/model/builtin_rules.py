@@ -124,6 +124,17 @@ PARSE_ROOT = _rule(
     "- name: a.b",
     "name: a.b",
 )
+PARSE_YAML12 = _rule(
+    "parse.yaml12",
+    E,
+    "The YAML file holds a construct that packwarden cannot read exactly as YAML 1.2 does.",
+    "A gate that reads a manifest differently from the tools that consume it judges a value nobody else sees."
+    " packwarden parses with libyaml, which follows YAML 1.1 in places (NEL, LS and PS are line breaks, '?' starts"
+    " a key anywhere in a flow collection, a %YAML 1.1 directive is ignored) and accepts some documents YAML 1.2"
+    " rejects (a comment glued to a value, under-indented flow lines, '[-]'); such files are refused, not guessed at.",
+    "%YAML 1.1\n---\nenabled: yes\nlabels: [?x]\nname: \"demo\"# comment",
+    "enabled: true\nlabels: ['?x']\nname: \"demo\"  # comment",
+)
 PATH_SYMLINK = _rule(
     "path.symlink",
     W,
@@ -206,6 +217,7 @@ ALL: tuple[BuiltinRule, ...] = (
     PARSE_NUMBER,
     PARSE_MULTI_DOCUMENT,
     PARSE_ROOT,
+    PARSE_YAML12,
     PATH_SYMLINK,
     PATH_OUTSIDE_REPO,
     PATH_SUBMODULE,
