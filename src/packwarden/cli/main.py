@@ -25,6 +25,7 @@ COMMANDS = {
     "packs": ("packwarden.cli.packs", "list, show, compare and try policy packs"),
     "effective": ("packwarden.cli.effective", "show the effective policy and where each value came from"),
     "explain": ("packwarden.cli.explain", "explain a rule: what it checks, why, bad and good examples"),
+    "inspect": ("packwarden.cli.inspect", "show what packwarden reads from a file, with every value's location"),
     "cache": ("packwarden.cli.cache", "show or clear packwarden's caches (compiled policies, per-file results)"),
 }
 
