@@ -165,7 +165,12 @@ def pre_commit(repo: Path, home: Path, *args: str) -> Ran:
     return Ran(done.returncode, done.stdout + done.stderr)
 
 
-def configured_repo(root: Path, hook_repo: tuple[Path, str], files: dict[str, str]) -> Path:
+def hooks_config(hook_repo: tuple[Path, str], *ids: str) -> str:
+    """A .pre-commit-config.yaml using this working tree's hooks ``ids`` (default: policy-check)."""
     path, rev = hook_repo
-    config = f"repos:\n  - repo: {path}\n    rev: {rev}\n    hooks:\n      - id: {HOOK_ID}\n"
-    return make_repo(root, {".pre-commit-config.yaml": config, **files})
+    hooks = "".join(f"      - id: {hook_id}\n" for hook_id in ids or (HOOK_ID,))
+    return f"repos:\n  - repo: {path}\n    rev: {rev}\n    hooks:\n{hooks}"
+
+
+def configured_repo(root: Path, hook_repo: tuple[Path, str], files: dict[str, str]) -> Path:
+    return make_repo(root, {".pre-commit-config.yaml": hooks_config(hook_repo), **files})

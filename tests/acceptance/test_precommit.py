@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.acceptance.conftest import HOOK_ID, _env, configured_repo, pre_commit
+from tests.acceptance.conftest import HOOK_ID, _env, configured_repo, hooks_config, pre_commit
 from tests.support.gitrepo import REPO_ROOT, git, make_repo, stage, write_files
 
 BAD = "name: Bad Name\nversion: 1.0.0\nstatus: draft\n"
@@ -192,11 +192,7 @@ def test_installed_hook_blocks_git_commit_in_strict_mode(
 def test_commit_msg_gate_answers_after_policy_check_and_blocks_what_it_skipped(
     tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path
 ) -> None:
-    path, rev = hook_repo
-    config = (
-        f"repos:\n  - repo: {path}\n    rev: {rev}\n    hooks:\n"
-        "      - id: policy-check\n      - id: policy-commit-msg\n"
-    )
+    config = hooks_config(hook_repo, "policy-check", "policy-commit-msg")
     repo = make_repo(tmp_path / "repo", {".pre-commit-config.yaml": config, "skills/y/skill.yaml": GOOD, **STRICT})
     installed = pre_commit(repo, pre_commit_home, "install", "-t", "pre-commit", "-t", "commit-msg")
     assert installed.code == 0, installed.output

@@ -18,7 +18,7 @@ import pytest
 
 import packwarden
 from packwarden.model.errors import UsageError
-from tests.acceptance.conftest import BIN, Run, _env, pre_commit, tool_env
+from tests.acceptance.conftest import BIN, Run, _env, hooks_config, pre_commit, tool_env
 from tests.support.gitrepo import git, make_repo, stage, write_files
 
 Cli = Callable[..., Run]
@@ -184,8 +184,7 @@ def test_3_a_file_that_is_also_an_option_is_refused_not_guessed(tmp_path: Path, 
 def test_3_through_pre_commit_a_planted_option_folder_does_not_empty_the_policy(
     tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path
 ) -> None:
-    path, rev = hook_repo
-    config = f"repos:\n  - repo: {path}\n    rev: {rev}\n    hooks:\n      - id: policy-check\n"
+    config = hooks_config(hook_repo)
     repo = make_repo(
         tmp_path / "repo",
         {
@@ -354,11 +353,7 @@ def test_14_jobs_are_capped_by_the_usable_cores() -> None:
 def test_9_a_commit_that_only_changes_the_pack_is_checked_at_both_hooks(
     tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path
 ) -> None:
-    path, rev = hook_repo
-    config = (
-        f"repos:\n  - repo: {path}\n    rev: {rev}\n    hooks:\n"
-        "      - id: policy-check\n      - id: policy-commit-msg\n"
-    )
+    config = hooks_config(hook_repo, "policy-check", "policy-commit-msg")
     repo = make_repo(
         tmp_path / "repo",
         {
@@ -744,8 +739,7 @@ def test_a_commit_that_only_retargets_a_pack_link_is_checked(
     tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path
 ) -> None:
     """pre-commit passes links to the hook (``types: []``, ``types_or: [file, symlink]``)."""
-    path, rev = hook_repo
-    config = f"repos:\n  - repo: {path}\n    rev: {rev}\n    hooks:\n      - id: policy-check\n"
+    config = hooks_config(hook_repo)
     repo = make_repo(
         tmp_path / "repo",
         {

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
+from types import ModuleType
 
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Test",
@@ -104,3 +106,12 @@ def corpus(*parts: str) -> Path:
             pytest.fail(f"{reason}; {REQUIRE_CORPUS} is set")
         pytest.skip(reason)
     return CORPUS.joinpath(*parts)
+
+
+def load_script(name: str) -> ModuleType:
+    """A maintainer's script of ``scripts/`` as a module (they are not part of the package)."""
+    spec = importlib.util.spec_from_file_location(name, REPO_ROOT / "scripts" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 from pathlib import Path
 from types import ModuleType
@@ -10,15 +9,11 @@ from types import ModuleType
 import pytest
 
 from packwarden.report.ruledocs import all_pages
-from tests.support.gitrepo import REPO_ROOT
+from tests.support.gitrepo import REPO_ROOT, load_script
 
 
 def _script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("ruledocs_script", REPO_ROOT / "scripts" / "ruledocs.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("ruledocs")
 
 
 @pytest.fixture

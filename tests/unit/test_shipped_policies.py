@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 import subprocess
@@ -17,15 +16,11 @@ from packwarden.packs import builtin
 from packwarden.packs.files import PackFiles
 from packwarden.packs.inputs import PolicyInputs
 from packwarden.packs.resolve import build_policy
-from tests.support.gitrepo import REPO_ROOT, make_repo
+from tests.support.gitrepo import load_script, make_repo
 
 
 def _script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("compile_builtin", REPO_ROOT / "scripts" / "compile_builtin.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("compile_builtin")
 
 
 def test_the_shipped_file_is_current() -> None:
