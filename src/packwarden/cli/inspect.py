@@ -102,9 +102,8 @@ def _text_lines(path: str, document: Document, findings: list[Finding], match: R
             [(f"{where}:{m.line}:{m.column}:", "bold"), (f" {safe(m.path)} = ", "cyan"), (safe(_value(m.value)), "")]
             for m in match.found
         ]
-        lines.extend(
-            [(f"{where}:{m.line}:{m.column}:", "bold"), (f" {safe(m.path)} is missing", "yellow")] for m in match.missing
-        )
+        for m in match.missing:
+            lines.append([(f"{where}:{m.line}:{m.column}:", "bold"), (f" {safe(m.path)} is missing", "yellow")])
         return lines or [[(f"{where}: nothing matches", "dim")]]
     data = document.data
     mark = getattr(data, "mark", (1, 1))

@@ -4,21 +4,21 @@ PyYAML's own loaders resolve YAML 1.1 (``NO`` is False, ``0777`` is octal, ``1:2
 follow aliases, keep the last of duplicate keys and recurse in C until the stack overflows on
 deep input. This reader consumes parse events iteratively instead, so it can stop at the first
 anchor, alias, unknown tag, duplicate key or excessive depth, resolves plain scalars by the
-YAML 1.2 core schema, and records the line and column of every value.
+YAML 1.2 core schema (``yaml_scalars``), and records the line and column of every value.
+Where libyaml itself reads otherwise than YAML 1.2, the file is refused or read right
+(``yaml12``): packwarden reads YAML 1.2 exactly or not at all.
 """
 
 from __future__ import annotations
 
-import math
-import re
-
 import yaml
 from yaml import events
 
-from packwarden.load.document import Document, Mark, PosDict, PosList, Problem, line_col
-from packwarden.load.limits import MAX_DEPTH, MAX_FILE_BYTES, MAX_INT_DIGITS
-from packwarden.load.text import decode
 from packwarden.load import yaml12
+from packwarden.load.document import Document, Mark, PosDict, PosList, Problem, line_col
+from packwarden.load.limits import MAX_DEPTH, MAX_FILE_BYTES
+from packwarden.load.text import decode
+from packwarden.load.yaml_scalars import COLLECTION_TAGS, MAYBE_NOT_STRING, Stop, mark_of, plain, scalar
 from packwarden.model import builtin_rules as R
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (~3 ms)
@@ -26,81 +26,6 @@ if TYPE_CHECKING:
     from typing import Any
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-_CORE = "tag:yaml.org,2002:"
-_STRING_TAGS = {"!", _CORE + "str"}
-_PLAIN_TAGS = {_CORE + "int", _CORE + "float", _CORE + "bool", _CORE + "null"}
-_TAG_TYPES = {"int": "int", "float": "float", "bool": "bool", "null": "NoneType"}
-_COLLECTION_TAGS = {_CORE + "map", _CORE + "seq"}
-_NULL = {"", "~", "null", "Null", "NULL"}
-_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
-_INT = re.compile(r"[-+]?[0-9]+\Z")
-_INT_BASE = re.compile(r"0(o[0-7]+|x[0-9a-fA-F]+)\Z")
-_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
-_SPECIAL_FLOAT = re.compile(r"([-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))\Z")
-_MAYBE_NOT_STRING = frozenset("-+.0123456789~nNtTfF")
-_MAYBE_NUMBER = frozenset("-+.0123456789")
-
-
-class _Stop(Exception):
-    def __init__(self, problem: Problem) -> None:
-        self.problem = problem
-
-
-def _mark(event: Any) -> Mark:
-    return event.start_mark.line + 1, event.start_mark.column + 1
-
-
-def _plain(value: str, mark: Mark) -> Any:
-    """Resolve an untagged plain scalar by the YAML 1.2 core schema."""
-    if value in _NULL:
-        return None
-    if value in _BOOL:
-        return _BOOL[value]
-    if value[0] not in _MAYBE_NUMBER:  # "name", "true-ish": words are strings
-        return value
-    if _INT.match(value):
-        digits = len(value.lstrip("+-"))
-        if digits > MAX_INT_DIGITS:
-            raise _Stop(Problem(R.PARSE_NUMBER, f"integer with {digits} digits", *mark))
-        return int(value)
-    if _INT_BASE.match(value):
-        if len(value) - 2 > MAX_INT_DIGITS:
-            raise _Stop(Problem(R.PARSE_NUMBER, f"integer with {len(value) - 2} digits", *mark))
-        return int(value, 0)
-    if _SPECIAL_FLOAT.match(value):
-        raise _Stop(Problem(R.PARSE_NUMBER, f"{value!r} is not a finite number", *mark))
-    if _FLOAT.match(value):
-        number = float(value)
-        if math.isinf(number):
-            raise _Stop(Problem(R.PARSE_NUMBER, f"{value!r} is not a finite number", *mark))
-        return number
-    if value == "-":  # libyaml reads a plain '-' only where YAML 1.2 refuses it: `[-]`
-        raise _Stop(yaml12.plain_dash(*mark))
-    return value
-
-
-def _scalar(event: Any) -> Any:
-    mark = _mark(event)
-    tag = event.tag
-    if tag is None:
-        return _plain(event.value, mark) if event.implicit[0] else event.value
-    if tag in _STRING_TAGS:
-        return event.value
-    if tag in _PLAIN_TAGS:
-        return _tagged(tag, event.value, mark)
-    raise _Stop(Problem(R.PARSE_TAG, f"tag {tag!r} is not allowed", *mark))
-
-
-def _tagged(tag: str, text: str, mark: Mark) -> Any:
-    """A scalar with a core tag (``!!int 1``): resolved by the schema, and it must fit the tag."""
-    value = _plain(text, mark)
-    name = tag.removeprefix(_CORE)
-    if name == "float" and type(value) is int:
-        return float(value)
-    if type(value).__name__ != _TAG_TYPES[name]:
-        raise _Stop(Problem(R.PARSE_TAG, f"{text!r} is not a valid !!{name}", *mark))
-    return value
 
 
 def _key_text(key: Any) -> str:
@@ -112,11 +37,11 @@ def _key_text(key: Any) -> str:
 
 def _check_node(event: Any, depth: int) -> None:
     if event.anchor is not None:
-        raise _Stop(Problem(R.PARSE_ANCHOR, f"anchor &{event.anchor} is not allowed", *_mark(event)))
+        raise Stop(Problem(R.PARSE_ANCHOR, f"anchor &{event.anchor} is not allowed", *mark_of(event)))
     if depth >= MAX_DEPTH:
-        raise _Stop(Problem(R.PARSE_DEPTH, f"nested deeper than {MAX_DEPTH} levels", *_mark(event)))
-    if isinstance(event, events.CollectionStartEvent) and event.tag not in (None, "!", *_COLLECTION_TAGS):
-        raise _Stop(Problem(R.PARSE_TAG, f"tag {event.tag!r} is not allowed", *_mark(event)))
+        raise Stop(Problem(R.PARSE_DEPTH, f"nested deeper than {MAX_DEPTH} levels", *mark_of(event)))
+    if isinstance(event, events.CollectionStartEvent) and event.tag not in (None, "!", *COLLECTION_TAGS):
+        raise Stop(Problem(R.PARSE_TAG, f"tag {event.tag!r} is not allowed", *mark_of(event)))
 
 
 class _Builder:
@@ -134,27 +59,25 @@ class _Builder:
         """A quoted or block scalar over several lines: what libyaml reads there and YAML 1.2 refuses."""
         start, end = event.start_mark, event.end_mark
         style = event.style
-        if style == '"' or style == "'":
+        if style in {'"', "'"}:
             if self.stack and not self.flow[-1]:  # in a flow collection, its own check covers the lines
                 indent = self.stack[-1].mark[1]
                 found = yaml12.underindented(self.text, start.line + 1, end.line, indent, "quoted scalar")
                 if found is not None:
-                    raise _Stop(found)
+                    raise Stop(found)
         elif not text.strip("\n"):
             found = yaml12.empty_block_scalar(self.text, start, end)
             if found is not None:
-                raise _Stop(found)
+                raise Stop(found)
 
-    def close(self, event: Any) -> None:
-        container = self.stack.pop()
-        self.keys.pop()
-        if self.flow.pop() and self.stack and not self.flow[-1]:
-            last = event.end_mark.line
-            if last >= container.mark[0]:  # over several lines, inside a block collection
-                indent = self.stack[-1].mark[1]
-                found = yaml12.underindented(self.text, container.mark[0], last, indent, "flow collection")
-                if found is not None:
-                    raise _Stop(found)
+    def close_flow(self, container: PosDict | PosList, event: Any) -> None:
+        """The end of a flow collection: over several lines inside a block, each must be indented."""
+        last = event.end_mark.line
+        if self.stack and not self.flow[-1] and last >= container.mark[0]:
+            indent = self.stack[-1].mark[1]
+            found = yaml12.underindented(self.text, container.mark[0], last, indent, "flow collection")
+            if found is not None:
+                raise Stop(found)
 
     def add(self, value: Any, mark: Mark, is_collection: bool) -> None:
         if not self.stack:
@@ -168,10 +91,10 @@ class _Builder:
         pending = self.keys[-1]
         if pending is None:
             if is_collection:
-                raise _Stop(Problem(R.PARSE_KEY, "a mapping key must be a scalar", *mark))
+                raise Stop(Problem(R.PARSE_KEY, "a mapping key must be a scalar", *mark))
             if value is None:
                 message = "a mapping key cannot be null (quote it if the word is meant)"
-                raise _Stop(Problem(R.PARSE_KEY, message, *mark))
+                raise Stop(Problem(R.PARSE_KEY, message, *mark))
             if value in top:
                 first = top.key_marks[value]
                 earlier = next(key for key in top if key == value)
@@ -182,7 +105,7 @@ class _Builder:
                         f"key {_key_text(value)} is the same key as {_key_text(earlier)} at line {first[0]}"
                         " once loaded; quote the keys"
                     )
-                raise _Stop(Problem(R.PARSE_DUPLICATE_KEY, message, *mark))
+                raise Stop(Problem(R.PARSE_DUPLICATE_KEY, message, *mark))
             self.keys[-1] = (value, mark)
             return
         key, key_mark = pending
@@ -194,7 +117,7 @@ class _Builder:
     def run(self, loader: Any) -> Any:
         get_event = loader.get_event
         scalar_event, mapping_start = events.ScalarEvent, events.MappingStartEvent
-        stack, keys = self.stack, self.keys
+        stack, keys, flow = self.stack, self.keys, self.flow
         while True:
             event = get_event()
             kind = type(event)
@@ -206,11 +129,11 @@ class _Builder:
                 mark = (start.line + 1, start.column + 1)
                 text = event.value
                 if event.tag is not None:
-                    value = _scalar(event)
+                    value = scalar(event)
                     if event.style and event.end_mark.line != start.line:
                         self.spans_lines(event, text)
                 elif event.implicit[0]:  # plain
-                    value = text if text and text[0] not in _MAYBE_NOT_STRING else _plain(text, mark)
+                    value = text if text and text[0] not in MAYBE_NOT_STRING else plain(text, mark)
                 else:  # quoted or block
                     value = text
                     if event.end_mark.line != start.line:
@@ -236,25 +159,28 @@ class _Builder:
                 keys[-1] = None
             elif kind is mapping_start or kind is events.SequenceStartEvent:
                 _check_node(event, len(self.stack))
-                mark = _mark(event)
+                mark = mark_of(event)
                 container: PosDict | PosList = PosDict(mark) if kind is mapping_start else PosList(mark)
                 self.add(container, mark, True)
                 self.stack.append(container)
                 self.keys.append(None)
-                self.flow.append(bool(event.flow_style))
+                flow.append(bool(event.flow_style))
             elif kind is events.MappingEndEvent or kind is events.SequenceEndEvent:
-                self.close(event)
+                container = stack.pop()
+                keys.pop()
+                if flow.pop():
+                    self.close_flow(container, event)
             elif kind is events.AliasEvent:
-                raise _Stop(Problem(R.PARSE_ANCHOR, f"alias *{event.anchor} is not allowed", *_mark(event)))
+                raise Stop(Problem(R.PARSE_ANCHOR, f"alias *{event.anchor} is not allowed", *mark_of(event)))
             elif kind is events.DocumentStartEvent:
                 self.documents += 1
                 if event.version is not None:
-                    found = yaml12.directive(event.version, *_mark(event))
+                    found = yaml12.directive(event.version, *mark_of(event))
                     if found is not None:
-                        raise _Stop(found)
+                        raise Stop(found)
                 if self.documents > 1:
                     message = "more than one YAML document in the file"
-                    raise _Stop(Problem(R.PARSE_MULTI_DOCUMENT, message, *_mark(event)))
+                    raise Stop(Problem(R.PARSE_MULTI_DOCUMENT, message, *mark_of(event)))
             elif kind is events.StreamEndEvent:
                 return self.root
 
@@ -278,7 +204,7 @@ def _parse(text: str, loader_class: Any, read: str | None = None) -> Document:
     loader = loader_class(text if read is None else read)
     try:
         data = _Builder(text).run(loader)
-    except _Stop as stop:
+    except Stop as stop:
         return Document(text, None, (stop.problem,))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

@@ -132,7 +132,7 @@ PARSE_YAML12 = _rule(
     " packwarden parses with libyaml, which follows YAML 1.1 in places (NEL, LS and PS are line breaks, '?' starts"
     " a key anywhere in a flow collection, a %YAML 1.1 directive is ignored) and accepts some documents YAML 1.2"
     " rejects (a comment glued to a value, under-indented flow lines, '[-]'); such files are refused, not guessed at.",
-    "%YAML 1.1\n---\nenabled: yes\nlabels: [?x]\nname: \"demo\"# comment",
+    '%YAML 1.1\n---\nenabled: yes\nlabels: [?x]\nname: "demo"# comment',
     "enabled: true\nlabels: ['?x']\nname: \"demo\"  # comment",
 )
 PATH_SYMLINK = _rule(

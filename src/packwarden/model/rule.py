@@ -49,6 +49,7 @@ class Rule(Record):
         """The parts that decide what the rule finds: input of the policy hash."""
         return {
             "id": self.id,
+            "pack": self.pack,  # findings name it: a result cached under another pack must not serve
             "severity": self.severity.value,
             "params": {k: self.params[k] for k in sorted(self.params)},
             "field": self.field,
