@@ -31,7 +31,7 @@ _BREAK_NAMES = {"\x85": ("U+0085 (NEL)", "\\N"), "\u2028": ("U+2028 (LS)", "\\L"
 # flow item: only files with one of these need the token scan. str.find and `in` look for the
 # rare characters far faster than a regular expression would (see docs/performance.md).
 _GLUE = frozenset("\"'[]{},:?|>+-0123456789")
-_FLOW_QUESTION = re.compile(r"[\[{,][ \t\r\n]*\?[^ \t\r\n]")
+_QUESTION_BEFORE_TEXT = re.compile(r"\?[^ \t\r\n]")
 _BLOCK_HEADER_COMMENT = re.compile(r"[|>][0-9+-]*#")
 _BLANK = " \t\r\n"
 
@@ -62,7 +62,9 @@ def suspect(text: str) -> bool:
         if at and text[at - 1] in _GLUE:
             return True
         at = text.find("#", at + 1)
-    return "?" in text and _FLOW_QUESTION.search(text) is not None
+    # a '?' glued to text, in a file with a flow collection: whether libyaml takes it for a key
+    # depends on the tokens before it, which only the scan knows
+    return "?" in text and ("[" in text or "{" in text) and _QUESTION_BEFORE_TEXT.search(text) is not None
 
 
 def token_problem(text: str, loader_class: Any) -> Problem | None:
@@ -85,7 +87,7 @@ def token_problem(text: str, loader_class: Any) -> Problem | None:
             if name in ("FlowSequenceStartToken", "FlowMappingStartToken"):
                 flow += 1
             elif name in ("FlowSequenceEndToken", "FlowMappingEndToken"):
-                flow -= 1
+                flow = max(0, flow - 1)  # a stray closer is the parser's error to report
             elif name == "KeyToken" and flow and text.startswith("?", start):
                 if start + 1 < len(text) and text[start + 1] not in _BLANK:
                     return problem(
