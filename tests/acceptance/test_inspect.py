@@ -178,3 +178,16 @@ def test_inspect_on_the_betty_corpus(cli: Cli) -> None:
         assert shown_file["path"] == manifest
         listed = [(m["field"], m["line"], m["column"], m["value"]) for m in shown_file["matches"]]
         assert listed == _ruamel_positions(betty / manifest)
+
+
+def test_json_refuses_keys_that_json_would_merge(cli: Cli, tmp_path: Path) -> None:
+    """``1`` and ``"1"`` are two keys in YAML and one in JSON: --json says so rather than drop one."""
+    (tmp_path / "k.yaml").write_text('1: a\n"1": b\n', encoding="utf-8")
+
+    run = cli(tmp_path, "inspect", "--json", "k.yaml")
+
+    (shown,) = [json.loads(line) for line in run.out.splitlines()]
+    assert run.rc == 1
+    assert shown["data"] is None
+    assert [(f["rule"], f["line"], f["column"]) for f in shown["findings"]] == [("parse.duplicate-key", 2, 1)]
+    assert cli(tmp_path, "inspect", "k.yaml").rc == 0  # the text output shows both

@@ -347,3 +347,57 @@ def test_a_text_the_screen_passes_has_nothing_for_the_token_scan(text: str) -> N
 
     if not yaml12.suspect(text):
         assert yaml12.token_problem(text, getattr(yaml, "CSafeLoader", yaml.SafeLoader)) is None, text
+
+
+# --- red-team review of the reader (2026-11-29) -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column"),
+    [
+        ("a: 1\rb: [c, ?x]\n", 1, 5),  # YAML 1.2 reads ['c', '?x']; libyaml a key; packwarden would miscount lines
+        ("name: demo\rversion: 1\n", 1, 11),
+        ("a: 1\r\nb: 2\rc: 3\n", 2, 5),
+    ],
+)
+def test_a_lone_carriage_return_is_refused_where_it_stands(text: str, line: int, column: int) -> None:
+    from packwarden.load.yaml import load_yaml_text
+
+    (problem,) = load_yaml_text(text).problems
+    assert (problem.rule.id, problem.line, problem.column) == ("parse.yaml12", line, column)
+    assert "carriage return" in problem.message
+
+
+def test_crlf_line_ends_are_read_as_lf() -> None:
+    from packwarden.load.yaml import load_yaml_text
+
+    document = load_yaml_text("a: 1\r\nb: [x,\r\n  y]\r\n")
+    assert document.problems == ()
+    assert document.data == {"a": 1, "b": ["x", "y"]}
+
+
+@pytest.mark.parametrize("text", ["a: [x,\n# c\n  y]\n", "a: {x: y,\n# c\n  z: w}\n"])
+def test_a_comment_line_in_a_flow_collection_may_start_anywhere(text: str) -> None:
+    """YAML 1.2 allows it (only content lines need the indentation); ruamel reads it too."""
+    from packwarden.load.yaml import load_yaml_text
+
+    document = load_yaml_text(text)
+    from ruamel.yaml import YAML
+
+    assert document.problems == ()
+    assert document.data == YAML(typ="safe", pure=True).load(text)
+
+
+@pytest.mark.parametrize(
+    "unit", ['k{i}: "a\n  b"\n', "k{i}: [\n  1]\n", "k{i}: |\n"], ids=["quoted", "flow", "empty-block"]
+)
+def test_many_multi_line_values_are_read_in_one_pass(unit: str) -> None:
+    """Each multi-line value used to split the text up to its line again (quadratic: minutes for
+    1 MiB); the document's lines are split once. Asserts the reading, not the time: a quadratic
+    reader would only make this test slow, which the suite's own time shows."""
+    from packwarden.load.yaml import load_yaml_text
+
+    text = "".join(unit.format(i=i) for i in range(20_000))
+    document = load_yaml_text(text)
+    assert document.problems == ()
+    assert len(document.data) == 20_000

@@ -113,6 +113,30 @@ def _text_lines(path: str, document: Document, findings: list[Finding], match: R
     ]
 
 
+def _json_key_clash(node: Any) -> tuple[str, tuple[int, int]] | None:
+    """Two keys of one mapping that JSON writes alike (``1`` and ``"1"``, ``true`` and ``"true"``)."""
+    from packwarden.load.document import PosDict, PosList
+
+    if isinstance(node, PosDict):
+        seen: dict[str, Any] = {}
+        for key in node:
+            written = key if isinstance(key, str) else json.dumps(key)
+            if written in seen:
+                message = f"keys {json.dumps(seen[written])} and {json.dumps(key)} are one key in JSON"
+                return f"{message}; --json cannot show this file, the text output can", node.key_marks[key]
+            seen[written] = key
+        children: Any = node.values()
+    elif isinstance(node, PosList):
+        children = node
+    else:
+        return None
+    for child in children:
+        found = _json_key_clash(child)
+        if found is not None:
+            return found
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
     from packwarden.api import resolve
     from packwarden.checks.fieldpath import resolve as resolve_field
@@ -134,9 +158,18 @@ def run(args: argparse.Namespace) -> int:
         refused = refused or bool(findings)
         match = resolve_field(document.data, args.field) if args.field is not None and not findings else None
         if args.json:
+            data = document.data
+            clash = _json_key_clash(data)
+            if clash is not None:  # JSON would keep one of the two keys and drop the other
+                from packwarden.engine import builtin_finding
+                from packwarden.model import builtin_rules as R
+
+                message, (line, column) = clash
+                findings = [*findings, builtin_finding(policy, R.PARSE_DUPLICATE_KEY, message, path, line, column)]
+                data, refused = None, True
             shown: dict[str, Any] = {
                 "path": path,
-                "data": document.data,
+                "data": data,
                 "findings": [finding_data(finding) for finding in findings],
             }
             if args.field is not None:

@@ -49,11 +49,18 @@ class _Builder:
 
     def __init__(self, text: str) -> None:
         self.text = text
+        self._lines: list[str] | None = None  # split once, for the YAML 1.2 checks that need lines
         self.stack: list[PosDict | PosList] = []
         self.keys: list[tuple[Any, Mark] | None] = []
         self.flow: list[bool] = []  # whether each open collection is a flow collection
         self.root: Any = None
         self.documents = 0
+
+    @property
+    def lines(self) -> list[str]:
+        if self._lines is None:
+            self._lines = self.text.split("\n")
+        return self._lines
 
     def spans_lines(self, event: Any, text: str) -> None:
         """A quoted or block scalar over several lines: what libyaml reads there and YAML 1.2 refuses."""
@@ -62,11 +69,11 @@ class _Builder:
         if style in {'"', "'"}:
             if self.stack and not self.flow[-1]:  # in a flow collection, its own check covers the lines
                 indent = self.stack[-1].mark[1]
-                found = yaml12.underindented(self.text, start.line + 1, end.line, indent, "quoted scalar")
+                found = yaml12.underindented(self.lines, start.line + 1, end.line, indent, "quoted scalar")
                 if found is not None:
                     raise Stop(found)
         elif not text.strip("\n"):
-            found = yaml12.empty_block_scalar(self.text, start, end)
+            found = yaml12.empty_block_scalar(self.lines, start, end)
             if found is not None:
                 raise Stop(found)
 
@@ -75,7 +82,7 @@ class _Builder:
         last = event.end_mark.line
         if self.stack and not self.flow[-1] and last >= container.mark[0]:
             indent = self.stack[-1].mark[1]
-            found = yaml12.underindented(self.text, container.mark[0], last, indent, "flow collection")
+            found = yaml12.underindented(self.lines, container.mark[0], last, indent, "flow collection")
             if found is not None:
                 raise Stop(found)
 

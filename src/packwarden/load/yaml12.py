@@ -18,6 +18,8 @@ from __future__ import annotations
 import bisect
 import re
 
+import yaml
+
 from packwarden.load.document import Problem, line_col
 from packwarden.model import builtin_rules as R
 
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 _BREAKS = re.compile("[\x85\u2028\u2029]")
+_LONE_CR = re.compile("\r(?!\n)")
 _BREAK_NAMES = {"\x85": ("U+0085 (NEL)", "\\N"), "\u2028": ("U+2028 (LS)", "\\L"), "\u2029": ("U+2029 (PS)", "\\P")}
 # A '#' right after a character that can end a token (a comment glued to it), or a '?' opening a
 # flow item: only files with one of these need the token scan. str.find and `in` look for the
@@ -41,7 +44,17 @@ def problem(message: str, line: int, column: int, fix: str) -> Problem:
 
 
 def screen(text: str) -> Problem | None:
-    """The first NEL, LS or PS character: YAML 1.1 breaks the line there, YAML 1.2 does not."""
+    """The first NEL, LS or PS character (YAML 1.1 breaks the line there, YAML 1.2 does not), or
+    a lone CR: a line break to YAML, but not to the tools that count lines by LF, packwarden's
+    line and column positions among them."""
+    if "\r" in text:
+        lone = _LONE_CR.search(text)
+        if lone is not None:
+            return problem(
+                "a carriage return (CR) alone ends a line here; tools disagree on the lines after it",
+                *line_col(text, lone.start()),
+                fix="save the file with LF (or CRLF) line ends",
+            )
     if "\x85" not in text and "\u2028" not in text and "\u2029" not in text:
         return None
     found = _BREAKS.search(text)
@@ -73,6 +86,8 @@ def token_problem(text: str, loader_class: Any) -> Problem | None:
     starts = [0, *(m.end() for m in re.finditer("\n", text))]
 
     def offset(mark: Any) -> int:
+        if mark.line >= len(starts):  # libyaml's implied line break after a last line without one
+            return len(text)
         return int(starts[mark.line] + mark.column)
 
     loader = loader_class(text)
@@ -100,7 +115,7 @@ def token_problem(text: str, loader_class: Any) -> Problem | None:
                 return _glued(text, text.index("#", start))
             if end > start:
                 spans.append((start, end))
-    except Exception:  # noqa: BLE001 - a scan error is the parser's to report, at its place
+    except yaml.YAMLError:  # a scan error is the parser's to report, at its place
         return None
     finally:
         loader.dispose()
@@ -148,17 +163,20 @@ def plain_dash(line: int, column: int) -> Problem:
     )
 
 
-def underindented(text: str, first: int, last: int, indent: int, what: str) -> Problem | None:
-    """A line of a multi-line flow collection or quoted scalar (0-based lines ``first``..``last``)
-    that is indented less than ``indent`` spaces, or by a tab: YAML 1.2 refuses it, libyaml reads on."""
+def underindented(lines: list[str], first: int, last: int, indent: int, what: str) -> Problem | None:
+    """A line of a multi-line flow collection or quoted scalar (0-based lines ``first``..``last``
+    of the document's ``lines``) indented less than ``indent`` spaces, or by a tab: YAML 1.2
+    refuses it, libyaml reads on."""
     # A line of only blanks is an empty line: any spaces do, and in a flow collection (where it
-    # is a comment line) tabs too.
-    blanks = " \t\r" if what == "flow collection" else " \r"
-    lines = text.split("\n", last + 1)
+    # is a comment line) tabs too. In a flow collection a comment line may start anywhere (a
+    # quoted scalar inside it that spans lines is checked on its own).
+    in_flow = what == "flow collection"
+    blanks = " \t\r" if in_flow else " \r"
     for number in range(first, min(last + 1, len(lines))):
         line = lines[number]
         spaces = len(line) - len(line.lstrip(" "))
-        if spaces >= indent or not line[spaces:].strip(blanks):
+        rest = line[spaces:].lstrip(blanks)
+        if spaces >= indent or not rest or (in_flow and rest.startswith("#")):
             continue
         tab = line[spaces:].startswith("\t")
         reason = "a tab in its indentation" if tab else f"fewer than {indent} spaces of indentation"
@@ -171,14 +189,13 @@ def underindented(text: str, first: int, last: int, indent: int, what: str) -> P
     return None
 
 
-def empty_block_scalar(text: str, start: Any, end: Any) -> Problem | None:
+def empty_block_scalar(lines: list[str], start: Any, end: Any) -> Problem | None:
     """An empty block scalar with auto-detected indentation whose lines hold different numbers of
     spaces: YAML 1.2 refuses the more-indented lines, libyaml reads an empty string."""
-    header = text.split("\n", start.line + 1)[start.line][start.column :]
+    header = lines[start.line][start.column :]
     if any(c.isdigit() for c in header.split("#", 1)[0]):
         return None
-    lines = text.split("\n", end.line + 1)[start.line + 1 : end.line + 1]
-    widths = {len(line) for line in lines if line and not line.strip(" ")}
+    widths = {len(line) for line in lines[start.line + 1 : end.line + 1] if line and not line.strip(" ")}
     if len(widths) <= 1:
         return None
     return problem(
