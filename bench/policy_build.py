@@ -38,7 +38,7 @@ STEPS = [
         "pydantic's lazy internals and plugin scan (first model)",
         "from pydantic.plugin import _loader; list(_loader.get_plugins())",
     ),
-    ("build the models of model/schema.py", "import packwarden.model.schema"),
+    ("build the models of packs/schema.py", "import packwarden.packs.schema"),
     ("import packs.resolve (reader, betty)", "import packwarden.packs.resolve"),
     ("build_policy(default@1.0)", BUILD),
 ]

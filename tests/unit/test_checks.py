@@ -19,7 +19,7 @@ from packwarden.load.yaml import load_yaml_text
 from packwarden.model.finding import Severity
 from packwarden.model.pattern import Budget, PatternTimeout
 from packwarden.model.rule import Rule
-from packwarden.model.schema import CHECK_KEYS, TEXT_CHECK_KEYS
+from packwarden.packs.schema import CHECK_KEYS, TEXT_CHECK_KEYS
 
 
 def make_rule(field: str | None = "name", **params: Any) -> Rule:

@@ -344,7 +344,7 @@ def test_rule_ids_that_only_look_like_a_namespace_are_fine() -> None:
 
 def test_the_reserved_prefixes_cover_every_builtin_rule_and_no_shipped_pack_rule() -> None:
     from packwarden.model import builtin_rules
-    from packwarden.model.schema import RESERVED_RULE_PREFIXES
+    from packwarden.packs.schema import RESERVED_RULE_PREFIXES
 
     assert all(rule.id.startswith(RESERVED_RULE_PREFIXES) for rule in builtin_rules.BY_ID.values())
     refs = builtin.builtin_refs()
@@ -482,9 +482,9 @@ def test_config_override_rules_name_known_kinds() -> None:
 
 @pytest.mark.parametrize(("written", "mode"), [("strict", "block"), ("block", "block"), ("warn", "warn")])
 def test_config_mode_strict_is_block(written: str, mode: str) -> None:
-    from packwarden.model.schema import ConfigSpec
     from packwarden.packs.inputs import PolicyInputs
     from packwarden.packs.resolve import build_policy
+    from packwarden.packs.schema import ConfigSpec
 
     assert ConfigSpec.model_validate({"mode": written}).mode == mode
     assert build_policy(PolicyInputs(f"mode: {written}\n".encode())).mode == mode

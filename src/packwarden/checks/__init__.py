@@ -1,8 +1,11 @@
-"""Check kinds, one module each, in one explicit table.
+"""Check kinds, one module each, in one explicit table (``KINDS``).
 
-A rule's params name the checks it runs: ``{field: name, pattern: ..., required: true}`` runs
-``required`` and ``pattern``. Each module's docstring is its documentation
-(``docs/rules/checks.md`` is generated from them).
+Each module declares the rule keys it reads (``OPTIONS``, see ``checks.option``), whether it
+needs a ``field`` (``NEEDS_FIELD``), its ``check`` function, and in its docstring its
+documentation (``docs/rules/checks.md`` is generated from them). A rule's params name the
+checks it runs: ``{field: name, pattern: ..., required: true}`` runs ``required`` and
+``pattern``. The pack schema and the pack reader are derived from this table, so a new kind is
+one module and one line in ``KINDS``.
 """
 
 from __future__ import annotations
@@ -21,49 +24,82 @@ from packwarden.checks import (
     semver,
     value_type,
 )
+from packwarden.checks.option import Option
 from packwarden.checks.target import Hit, Target
 from packwarden.model.record import Record
 from packwarden.model.rule import Rule
 
 CheckFunction = Callable[[Rule, Target], Iterator[Hit]]
 
+# The check kinds, one line each, in the order a rule runs them.
+KINDS: tuple[ModuleType, ...] = (
+    required,
+    value_type,
+    pattern,
+    forbidden_pattern,
+    allowed_values,
+    forbidden_values,
+    semver,
+    length,
+)
+
 
 class CheckKind(Record):
-    key: str
+    key: str  # the option it is registered under; a module's first option in RUN_ORDER
     check: CheckFunction
     needs_field: bool
     module: ModuleType
+    keys: frozenset[str]  # every option of the module: a rule with any of them runs it
 
     @property
     def doc(self) -> str:
         return (self.module.__doc__ or "").strip()
 
 
-def _kind(key: str, module: ModuleType) -> CheckKind:
-    return CheckKind(key, module.check, module.NEEDS_FIELD, module)
+class Table:
+    """What is derived from a table of check kinds (a plain class, for the reason in ``Option``)."""
+
+    __slots__ = ("checks", "options", "run_order", "text_keys")
+
+    def __init__(self, kinds: tuple[ModuleType, ...]) -> None:
+        self.checks: dict[str, CheckKind] = {}  # by option key, in run order
+        self.options: dict[str, Option] = {}  # by key, in run order
+        run_order: list[CheckKind] = []
+        for module in kinds:
+            declared: tuple[Option, ...] = module.OPTIONS
+            keys = frozenset(option.key for option in declared)
+            for option in declared:
+                if option.key in self.options:
+                    raise ValueError(f"check option {option.key!r} is declared twice")
+                self.options[option.key] = option
+                self.checks[option.key] = CheckKind(option.key, module.check, module.NEEDS_FIELD, module, keys)
+            run_order.append(self.checks[declared[0].key])
+        self.run_order = tuple(run_order)  # each module once
+        # the options that also work without a field, on the file's text
+        self.text_keys = tuple(key for key, kind in self.checks.items() if not kind.needs_field)
 
 
-CHECKS: dict[str, CheckKind] = {
-    "required": _kind("required", required),
-    "type": _kind("type", value_type),
-    "pattern": _kind("pattern", pattern),
-    "forbidden_pattern": _kind("forbidden_pattern", forbidden_pattern),
-    "allowed_values": _kind("allowed_values", allowed_values),
-    "forbidden_values": _kind("forbidden_values", forbidden_values),
-    "semver": _kind("semver", semver),
-    "min_length": _kind("min_length", length),
-    "max_length": _kind("max_length", length),
-}
+@functools.lru_cache(maxsize=8)
+def table_of(kinds: tuple[ModuleType, ...]) -> Table:
+    return Table(kinds)
 
-# min_length and max_length share one module; run it once per rule.
-RUN_ORDER: tuple[CheckKind, ...] = tuple(kind for key, kind in CHECKS.items() if key != "max_length")
+
+def table() -> Table:
+    """The table of ``KINDS`` as it is now (read at each call, so a test may add a kind)."""
+    return table_of(KINDS)
+
+
+_BUILTIN = table()
+CHECKS: dict[str, CheckKind] = _BUILTIN.checks
+# min_length and max_length share one module; it runs once per rule.
+RUN_ORDER: tuple[CheckKind, ...] = _BUILTIN.run_order
 
 
 def kinds_for(params: Mapping[str, object] | None = None) -> tuple[CheckKind, ...]:
     """The check kinds a rule with these params runs, each module once."""
-    return _kinds_for_keys(frozenset(params or ()))
+    return _kinds_for_keys(frozenset(params or ()), KINDS)
 
 
 @functools.lru_cache(maxsize=256)
-def _kinds_for_keys(keys: frozenset[str]) -> tuple[CheckKind, ...]:
-    return tuple(kind for kind in RUN_ORDER if kind.key in keys or (kind.module is length and keys & set(length.KEYS)))
+def _kinds_for_keys(keys: frozenset[str], kinds: tuple[ModuleType, ...]) -> tuple[CheckKind, ...]:
+    return tuple(kind for kind in table_of(kinds).run_order if not kind.keys.isdisjoint(keys))

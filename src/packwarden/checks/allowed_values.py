@@ -17,10 +17,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from packwarden.checks.fieldpath import items
+from packwarden.checks.option import Option, Scalar
 from packwarden.checks.target import Hit, Target, hit_at, show
 from packwarden.model.rule import Rule
 
 KEY = "allowed_values"
+OPTIONS = (Option(KEY, list[Scalar]),)
 NEEDS_FIELD = True
 
 

@@ -18,12 +18,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from packwarden.checks.fieldpath import items
-from packwarden.checks.pattern import as_text
+from packwarden.checks.option import Option
+from packwarden.checks.pattern import MAX_PATTERN, as_text, pattern_problem
 from packwarden.checks.target import Hit, Target, hit_at, show
 from packwarden.model.pattern import compile_pattern
 from packwarden.model.rule import Rule
 
 KEY = "forbidden_pattern"
+OPTIONS = (Option(KEY, str, max_length=MAX_PATTERN, problem=pattern_problem),)
 NEEDS_FIELD = False
 
 

@@ -17,10 +17,12 @@ from collections.abc import Iterator
 
 from packwarden.checks.allowed_values import same
 from packwarden.checks.fieldpath import items
+from packwarden.checks.option import Option, Scalar
 from packwarden.checks.target import Hit, Target, hit_at, show
 from packwarden.model.rule import Rule
 
 KEY = "forbidden_values"
+OPTIONS = (Option(KEY, list[Scalar], inert=([],)),)
 NEEDS_FIELD = True
 
 

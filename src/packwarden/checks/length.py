@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from packwarden.checks.option import Option
 from packwarden.checks.target import Hit, Target, hit_at
 from packwarden.model.rule import Rule
 
-KEYS = ("min_length", "max_length")
+OPTIONS = (Option("min_length", int, ge=0, inert=(0,)), Option("max_length", int, ge=0))
 NEEDS_FIELD = True
 
 

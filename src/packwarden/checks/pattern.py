@@ -20,12 +20,26 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from packwarden.checks.fieldpath import items
+from packwarden.checks.option import Option
 from packwarden.checks.target import Hit, Target, hit_at, show
-from packwarden.model.pattern import compile_pattern
+from packwarden.model.pattern import InvalidPattern, compile_pattern
 from packwarden.model.rule import Rule
 
 KEY = "pattern"
 NEEDS_FIELD = False
+MAX_PATTERN = 4096
+
+
+def pattern_problem(source: object) -> str | None:
+    """Why neither regex engine takes ``source``; None when one does."""
+    try:
+        compile_pattern(str(source))
+    except InvalidPattern as exc:
+        return str(exc)
+    return None
+
+
+OPTIONS = (Option(KEY, str, max_length=MAX_PATTERN, inert=("",), problem=pattern_problem),)
 
 
 def as_text(value: object) -> str | None:

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from packwarden.checks.option import Option
 from packwarden.checks.target import Hit, Target, hit_at
 from packwarden.model.rule import Rule
 
 KEY = "required"
+OPTIONS = (Option(KEY, bool, inert=(False,)),)
 NEEDS_FIELD = True
 
 

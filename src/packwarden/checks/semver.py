@@ -18,10 +18,12 @@ import re
 from collections.abc import Iterator
 
 from packwarden.checks.fieldpath import items
+from packwarden.checks.option import Option
 from packwarden.checks.target import Hit, Target, hit_at, show
 from packwarden.model.rule import Rule
 
 KEY = "semver"
+OPTIONS = (Option(KEY, bool, inert=(False,)),)
 NEEDS_FIELD = True
 
 _NUMBER = r"(0|[1-9][0-9]*)"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from packwarden.checks.option import Option
 from packwarden.checks.target import Hit, Target, hit_at, show
 from packwarden.model.rule import Rule
 
@@ -32,6 +33,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "mapping": (dict,),
     "null": (type(None),),
 }
+OPTIONS = (Option(KEY, str, choices=tuple(_TYPES)),)
 
 
 def type_name(value: object) -> str:

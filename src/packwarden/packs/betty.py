@@ -13,8 +13,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from packwarden import checks
 from packwarden.load.document import Mark, PosDict, PosList
-from packwarden.model.schema import RESERVED_RULE_PREFIXES
+from packwarden.packs.schema import RESERVED_RULE_PREFIXES
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (~3 ms)
 if TYPE_CHECKING:
@@ -39,6 +40,9 @@ RULE_KEYS = frozenset(
         "scope",
     }
 )
+# Betty's own ``check:`` vocabulary (its profile format, docs/betty.md), each converted below
+# to the packwarden check option of the same name. It is Betty's, not the registry's: a new
+# packwarden check kind adds no Betty syntax.
 CHECKS = ("pattern", "forbidden_pattern", "required", "allowed_values", "forbidden_values")
 SEVERITIES = {
     "info": "info",
@@ -254,7 +258,7 @@ class _Converter:
         ]
         if len(self.result.errors) > errors_before:
             return None  # reported; converting the rest would only repeat it
-        if not any(key in out for key in CHECKS):
+        if not any(key in checks.table().options for key in out):
             self.warn(
                 f"rule {rule_id} checks nothing (no pattern, required: true, allowed_values or forbidden_values);"
                 " skipped",

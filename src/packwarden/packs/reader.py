@@ -7,27 +7,26 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
+from packwarden import checks
+from packwarden.checks.option import Option
 from packwarden.load.document import Mark, PosDict
 from packwarden.load.yaml import load_yaml
 from packwarden.model import builtin_rules as R
 from packwarden.model.errors import PolicyValidationError
 from packwarden.model.field import FieldPathError, parse_field
 from packwarden.model.finding import Finding, Severity
-from packwarden.model.pattern import InvalidPattern, compile_pattern
 from packwarden.model.record import Record
 from packwarden.model.rule import Rule, RuleDoc
-from packwarden.model.schema import (
-    CHECK_KEYS,
-    INERT_CHECK_VALUES,
+from packwarden.packs import betty
+from packwarden.packs.locate import key_mark, locate, walk
+from packwarden.packs.schema import (
     KNOWN_KINDS,
     RESERVED_RULE_PREFIXES,
     RESERVED_SECTIONS,
-    TEXT_CHECK_KEYS,
     PackSpec,
     RuleSpec,
+    models,
 )
-from packwarden.packs import betty
-from packwarden.packs.locate import key_mark, locate, walk
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (~3 ms)
 if TYPE_CHECKING:
@@ -95,8 +94,8 @@ def _written(value: object) -> str:
     return "''" if value == "" else str(value)
 
 
-def _is_inert(key: str, value: object) -> bool:
-    return any(type(value) is type(inert) and value == inert for inert in INERT_CHECK_VALUES.get(key, ()))
+def _is_inert(option: Option, value: object) -> bool:
+    return any(type(value) is type(inert) and value == inert for inert in option.inert)
 
 
 def compile_rule(spec: RuleSpec, ref: str, source: str, node: Any, problems: Problems) -> Rule | None:
@@ -110,12 +109,14 @@ def compile_rule(spec: RuleSpec, ref: str, source: str, node: Any, problems: Pro
         message = f"rule id {spec.id}: {namespace}* rule ids belong to packwarden; choose another id"
         problems.error(message, locate(node, ("id",)))
         return None
-    params = {key: getattr(spec, key) for key in CHECK_KEYS if getattr(spec, key) is not None}
+    table = checks.table()
+    options = table.options
+    params = {key: getattr(spec, key) for key in options if getattr(spec, key, None) is not None}
     if not params:
-        problems.error(f"rule {spec.id} has no check ({', '.join(CHECK_KEYS)})", mark)
+        problems.error(f"rule {spec.id} has no check ({', '.join(options)})", mark)
         return None
-    if spec.field is None and set(params) - set(TEXT_CHECK_KEYS):
-        problems.error(f"rule {spec.id}: only {' and '.join(TEXT_CHECK_KEYS)} work without a field", mark)
+    if spec.field is None and set(params) - set(table.text_keys):
+        problems.error(f"rule {spec.id}: only {' and '.join(table.text_keys)} work without a field", mark)
         return None
     if spec.field is not None:
         try:
@@ -123,20 +124,19 @@ def compile_rule(spec: RuleSpec, ref: str, source: str, node: Any, problems: Pro
         except FieldPathError as exc:
             problems.error(f"rule {spec.id}: {exc}", mark)
             return None
-    for key in TEXT_CHECK_KEYS:
-        if key in params:
-            try:
-                compile_pattern(str(params[key]))
-            except InvalidPattern as exc:
-                problems.error(f"rule {spec.id}: {exc}", mark)
-                return None
+    for key, value in params.items():
+        why_unusable = options[key].problem
+        problem = why_unusable(value) if why_unusable is not None else None
+        if problem is not None:
+            problems.error(f"rule {spec.id}: {problem}", mark)
+            return None
     bad_kinds = [(index, unknown_kind(kind)) for index, kind in enumerate(spec.applies_to)]
     for index, problem in bad_kinds:
         if problem is not None:
             problems.error(f"rule {spec.id}: {problem}", locate(node, ("applies_to", index)))
     if any(problem is not None for _, problem in bad_kinds):
         return None
-    if all(_is_inert(key, value) for key, value in params.items()):
+    if all(_is_inert(options[key], value) for key, value in params.items()):
         written = ", ".join(f"{key}: {_written(value)}" for key, value in params.items())
         problems.warn(f"rule {spec.id} can never find anything ({written}); skipped", mark)
         return None
@@ -202,7 +202,7 @@ def read_pack(raw: bytes, source: str) -> LoadedPack:
         problems.error("a pack must be a mapping with 'meta' (or a Betty profile with 'policy')", (1, 1))
         problems.raise_if_errors()
     try:
-        spec = PackSpec.model_validate(data)
+        spec = models().pack.model_validate(data)
     except ValidationError as exc:
         problems.schema_errors(exc, data)
         problems.raise_if_errors()

@@ -17,11 +17,11 @@ from packwarden.model.errors import PolicyNotFoundError, PolicyValidationError
 from packwarden.model.finding import Finding, Severity
 from packwarden.model.policy import DEFAULT_ARTIFACTS, EffectivePolicy
 from packwarden.model.rule import Rule
-from packwarden.model.schema import ConfigSpec
 from packwarden.packs.files import BUILTIN, PackFileError, PackFiles
 from packwarden.packs.inputs import CONFIG_PATH, DEFAULT_PACK, PolicyInputs, is_pack_file
 from packwarden.packs.locate import locate
 from packwarden.packs.reader import LoadedPack, Problems, compile_rules, read_pack
+from packwarden.packs.schema import ConfigSpec, models
 
 Referrer = tuple[str, Mark]  # the file and position that named a pack (config line, extends entry)
 
@@ -173,7 +173,7 @@ def read_config(raw: bytes) -> tuple[ConfigSpec, PosDict | None]:
     problems.raise_if_errors()
     data = document.data if document.data is not None else PosDict((1, 1))
     try:
-        spec = ConfigSpec.model_validate(data)
+        spec = models().config.model_validate(data)
     except ValidationError as exc:
         problems.schema_errors(exc, data)
         problems.raise_if_errors()

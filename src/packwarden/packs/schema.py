@@ -1,29 +1,29 @@
 """Pydantic schemas for pack files and the repository config.
 
-Only pack loading imports this module: validating a policy is the cold path.
+Only pack loading imports this module: validating a policy is the cold path. A rule's check
+keys are not written out here: each check kind's module declares its options
+(``packwarden.checks``), and ``models()`` adds them to the rule schema.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+import functools
+from types import ModuleType
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
+
+from packwarden import checks
+from packwarden.checks.option import Option, is_scalar
+from packwarden.model.record import Record
 
 SeverityName = Literal["info", "warning", "error", "block"]
 
 
-def _is_scalar(value: object) -> object:
-    """One error for a value that is no scalar, not one per member of the union."""
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    raise ValueError("a value here must be text, a number, true, false or null")
-
-
-Scalar = Annotated[str | int | float | bool | None, BeforeValidator(_is_scalar)]
+Scalar = Annotated[str | int | float | bool | None, BeforeValidator(is_scalar)]
 RULE_ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 PACK_KEY = r"^[a-z0-9][a-z0-9_.-]*$"
 VERSION = r"^[0-9]+(\.[0-9]+)*$"
-ValueType = Literal["string", "integer", "number", "boolean", "list", "mapping", "null"]
 
 # Rule ids in packwarden's own namespaces: its built-in findings (parse.syntax, pack.invalid,
 # waiver.expired, ...) and those of capabilities to come. A pack or the repository config
@@ -88,8 +88,8 @@ class Example(_Strict):
     good: str = ""
 
 
-class RuleSpec(_Strict):
-    """One rule as written in a pack; each check key present adds one check."""
+class RuleFields(_Strict):
+    """The keys every rule has; ``RuleSpec`` adds the check kinds' options."""
 
     id: str = Field(pattern=RULE_ID, max_length=128)
     applies_to: Kinds = []
@@ -100,25 +100,15 @@ class RuleSpec(_Strict):
     summary: str = ""
     why: str = ""
     example: Example | None = None
-    # check keys: see packwarden.checks.CHECKS
-    required: bool | None = None
-    pattern: str | None = Field(default=None, max_length=4096)
-    forbidden_pattern: str | None = Field(default=None, max_length=4096)
-    allowed_values: list[Scalar] | None = None
-    forbidden_values: list[Scalar] | None = None
-    type: ValueType | None = None
-    semver: bool | None = None
-    min_length: int | None = Field(default=None, ge=0)
-    max_length: int | None = Field(default=None, ge=0)
 
 
-class PackSpec(_Strict):
+class PackFields(_Strict):
     meta: Meta
     extends: list[str] = []
     enforcement: Enforcement = Enforcement()
     defaults: dict[str, Any] = {}
     artifacts: dict[str, list[str]] = {}
-    rules: list[RuleSpec] = []
+    rules: list[RuleFields] = []  # RuleSpec in PackSpec
     requirements: Any = None
     plugin_contract: Any = None
     capabilities: Any = None
@@ -127,41 +117,74 @@ class PackSpec(_Strict):
     constraints: Any = None
 
 
-class Overrides(_Strict):
+class OverridesFields(_Strict):
     severities: dict[str, SeverityName] = {}
     disable: list[str] = []
-    rules: list[RuleSpec] = []
+    rules: list[RuleFields] = []  # RuleSpec in Overrides
 
 
-class ConfigSpec(_Strict):
+class ConfigFields(_Strict):
     """`.packwarden/policy.yml`: untrusted, so every key is known and typed."""
 
     pack: str | None = Field(default=None, max_length=512)
     mode: Mode | None = None
-    overrides: Overrides = Overrides()
+    overrides: OverridesFields = OverridesFields()
+
+
+def _option_field(option: Option) -> tuple[Any, Any]:
+    """A pydantic field for one check option: absent (None) unless a rule sets it."""
+    kind: Any = Literal[option.choices] if option.choices else option.type
+    return kind | None, Field(default=None, max_length=option.max_length, ge=option.ge)
+
+
+class Models(Record):
+    """The schemas of one table of check kinds; each ``*Spec`` subclasses its ``*Fields``."""
+
+    rule: type[RuleFields]
+    pack: type[PackFields]
+    overrides: type[OverridesFields]
+    config: type[ConfigFields]
+
+
+@functools.lru_cache(maxsize=8)
+def _models(kinds: tuple[ModuleType, ...]) -> Models:
+    options = checks.table_of(kinds).options
+    fields: dict[str, Any] = {key: _option_field(option) for key, option in options.items()}
+    doc = "One rule as written in a pack; each check key present adds one check."
+    rule = create_model("RuleSpec", __base__=RuleFields, __module__=__name__, __doc__=doc, **fields)
+    pack = create_model("PackSpec", __base__=PackFields, __module__=__name__, rules=(list[rule], []))  # type: ignore[valid-type]
+    overrides = create_model(
+        "Overrides",
+        __base__=OverridesFields,
+        __module__=__name__,
+        rules=(list[rule], []),  # type: ignore[valid-type]
+    )
+    config = create_model("ConfigSpec", __base__=ConfigFields, __module__=__name__, overrides=(overrides, overrides()))
+    return Models(rule, pack, overrides, config)
+
+
+def models() -> Models:
+    """The pack and config schemas of the check kinds registered now (``checks.KINDS``)."""
+    return _models(checks.KINDS)
+
+
+# The schemas of the built-in check kinds; to the type checker, their ``*Fields`` bases.
+if TYPE_CHECKING:
+    RuleSpec = RuleFields
+    PackSpec = PackFields
+    Overrides = OverridesFields
+    ConfigSpec = ConfigFields
+else:
+    RuleSpec, PackSpec, Overrides, ConfigSpec = models()
 
 
 # The check keys a rule may carry, and those that also work without a field (on the file's
-# text). packwarden.checks.CHECKS implements each; a test keeps the two in step.
-CHECK_KEYS = (
-    "required",
-    "type",
-    "pattern",
-    "forbidden_pattern",
-    "allowed_values",
-    "forbidden_values",
-    "semver",
-    "min_length",
-    "max_length",
-)
-TEXT_CHECK_KEYS = ("pattern", "forbidden_pattern")
+# text), of the built-in check kinds; the reader asks ``checks.table()``.
+CHECK_KEYS = tuple(checks.CHECKS)
+TEXT_CHECK_KEYS = checks.table().text_keys
 # Check values that can never find anything: ``required: false`` asks for nothing, every value
 # passes ``pattern: ''``. A rule with only these checks nothing.
 INERT_CHECK_VALUES: dict[str, tuple[object, ...]] = {
-    "required": (False,),
-    "semver": (False,),
-    "pattern": ("",),
-    "forbidden_values": ([],),
-    "min_length": (0,),
+    key: option.inert for key, option in checks.table().options.items() if option.inert
 }
 KNOWN_KINDS = ("skill", "agent", "plugin", "protocol", "capability", "commit", "registry")
