@@ -765,3 +765,24 @@ def test_a_commit_that_only_retargets_a_pack_link_is_checked(
 
     assert done.returncode != 0, done.stdout + done.stderr
     assert "skills/b/skill.yaml:1:7: block team.name" in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    ("policy", "rc"),
+    [
+        ("  enforcement: {a: 1}\n  rules: [{field: name, pattern: '^x'}]\n", 2),
+        ("  scope: {x: 1}\n  rules: [{field: name, pattern: '^x'}]\n", 0),
+        ("  rules: [{field: name, pattern: '^x', scope: [1, [2]]}]\n", 0),
+    ],
+    ids=["enforcement-mapping", "scope-mapping", "scope-nested"],
+)
+def test_14_odd_betty_shapes_are_located_never_internal_errors(cli: Cli, tmp_path: Path, policy: str, rc: int) -> None:
+    profile = f"policy:\n  name: team\n  version: '1'\n{policy}"
+    repo = make_repo(tmp_path / "repo", {"betty.yaml": profile, "skills/b/skill.yaml": GOOD})
+
+    run = cli(repo, "check", "--all-files", "--pack", "betty.yaml")
+
+    run.assert_no_crash()
+    assert run.rc == rc
+    assert run.prefixes(), run.out  # an error (exit 2) or a warning, each located in betty.yaml
+    assert all(prefix.startswith("betty.yaml:") for prefix in run.prefixes() if "pack." in prefix)
