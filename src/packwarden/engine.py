@@ -46,16 +46,8 @@ def _finding(rule: Rule, hit: Hit, artifact: Artifact) -> Finding:
 def _more(rule: Rule, first: Hit, count: int, artifact: Artifact) -> Finding:
     """Stands for the ``count`` findings past the cap, at the first of them, as severe as they are."""
     noun = "finding" if count == 1 else "findings"
-    return Finding(
-        rule=rule.id,
-        severity=rule.severity,
+    return _finding(rule, first, artifact)._replace(
         message=f"and {count} more {noun} of this rule in this file",
-        path=artifact.path,
-        line=first.line,
-        column=first.column,
-        pack=rule.pack,
-        fix=rule.fix,
-        scope=artifact.kind,
         metadata=MappingProxyType({"omitted": str(count)}),
     )
 

@@ -172,5 +172,15 @@ def hooks_config(hook_repo: tuple[Path, str], *ids: str) -> str:
     return f"repos:\n  - repo: {path}\n    rev: {rev}\n    hooks:\n{hooks}"
 
 
-def configured_repo(root: Path, hook_repo: tuple[Path, str], files: dict[str, str]) -> Path:
-    return make_repo(root, {".pre-commit-config.yaml": hooks_config(hook_repo), **files})
+def configured_repo(
+    root: Path, hook_repo: tuple[Path, str], files: dict[str, str], *ids: str, commit: bool = True
+) -> Path:
+    """A repository of ``files`` whose .pre-commit-config.yaml uses this tree's hooks ``ids``."""
+    return make_repo(root, {".pre-commit-config.yaml": hooks_config(hook_repo, *ids), **files}, commit=commit)
+
+
+def run_tool(cwd: Path, tool: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """One of this venv's console scripts (``packwarden``, ``policy-check``) as a real process."""
+    return subprocess.run(
+        [str(BIN / tool), *args], cwd=cwd, env=tool_env(**env), capture_output=True, text=True, check=False, timeout=120
+    )

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.acceptance.conftest import BIN, Run, tool_env
+from tests.acceptance.conftest import Run, run_tool
 from tests.support.gitrepo import BETTY_PROFILES, CORPUS, copy_tree_repo, corpus
 
 Cli = Callable[..., Run]
@@ -134,15 +133,8 @@ def test_every_profile_runs_over_the_corpus(cli: Cli, betty: Path, profile: str)
 
 @pytest.mark.parametrize("profile", ["betty-core.yaml", "skill-naming.yaml"])
 def test_profile_from_the_console_script(betty: Path, profile: str) -> None:
-    done = subprocess.run(
-        [str(BIN / "packwarden"), "check", "--all-files", "--pack", f"registry/policies/{profile}", "--color", "never"],
-        cwd=betty,
-        env=tool_env(),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    pack = f"registry/policies/{profile}"
+    done = run_tool(betty, "packwarden", "check", "--all-files", "--pack", pack, "--color", "never")
 
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stdout + done.stderr

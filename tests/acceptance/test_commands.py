@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import pytest
 from packwarden.api import resolve
 from packwarden.packs import builtin
 from packwarden.packs.reader import read_pack
-from tests.acceptance.conftest import BIN, Run, tool_env
+from tests.acceptance.conftest import Run, run_tool
 from tests.support.gitrepo import make_repo
 
 Cli = Callable[..., Run]
@@ -78,15 +77,7 @@ def test_an_unknown_option_prints_the_sub_commands_usage(cli: Cli, repo: Path, a
 
 
 def test_policy_check_with_an_unknown_option_prints_checks_usage(repo: Path) -> None:
-    done = subprocess.run(
-        [str(BIN / "policy-check"), "--bogus", "skills/bad/skill.yaml"],
-        cwd=repo,
-        env=tool_env(),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
+    done = run_tool(repo, "policy-check", "--bogus", "skills/bad/skill.yaml")
 
     assert done.returncode == 2
     assert done.stderr.startswith("usage: packwarden check ")

@@ -78,17 +78,17 @@ def test_a_broken_pipe_keeps_the_verdicts_exit_code(
     _assert_quiet(done.stderr)
 
 
+def _shell(cwd: Path, shell: str, script: str, *args: str) -> subprocess.CompletedProcess[bytes]:
+    """``script`` run by a real shell in ``cwd``, as a user's terminal or CI job runs it."""
+    return subprocess.run(
+        [shell, "-c", script, *args], cwd=cwd, env=tool_env(), capture_output=True, check=False, timeout=120
+    )
+
+
 @pytest.mark.parametrize(("strict", "verdict"), [("", 0), ("--strict", 1)])
 def test_check_piped_into_head_keeps_the_verdicts_exit_code(many_findings: Path, strict: str, verdict: int) -> None:
     script = f'"$0" check --all-files --format json {strict} | head -c1 >/dev/null; exit "${{PIPESTATUS[0]}}"'
-    done = subprocess.run(
-        ["bash", "-c", script, str(BIN / "packwarden")],
-        cwd=many_findings,
-        env=tool_env(),
-        capture_output=True,
-        check=False,
-        timeout=120,
-    )
+    done = _shell(many_findings, "bash", script, str(BIN / "packwarden"))
 
     assert done.returncode == verdict
     _assert_quiet(done.stderr)
@@ -99,28 +99,14 @@ def test_check_piped_into_head_keeps_the_verdicts_exit_code(many_findings: Path,
 def test_a_closed_stdout_keeps_the_verdicts_exit_code(
     many_findings: Path, command: str, strict: str, verdict: int
 ) -> None:
-    done = subprocess.run(
-        ["sh", "-c", f'exec "{BIN}"/{command} {strict} >&-'],
-        cwd=many_findings,
-        env=tool_env(),
-        capture_output=True,
-        check=False,
-        timeout=120,
-    )
+    done = _shell(many_findings, "sh", f'exec "{BIN}"/{command} {strict} >&-')
 
     assert done.returncode == verdict
     _assert_quiet(done.stderr)
 
 
 def test_a_closed_stdout_on_a_usage_error_still_exits_2(many_findings: Path) -> None:
-    done = subprocess.run(
-        ["sh", "-c", f'exec "{BIN}"/packwarden check --bogus >&-'],
-        cwd=many_findings,
-        env=tool_env(),
-        capture_output=True,
-        check=False,
-        timeout=60,
-    )
+    done = _shell(many_findings, "sh", f'exec "{BIN}"/packwarden check --bogus >&-')
 
     assert done.returncode == 2
     assert b"unrecognized arguments: --bogus" in done.stderr

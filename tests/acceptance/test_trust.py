@@ -18,7 +18,7 @@ import pytest
 
 import packwarden
 from packwarden.model.errors import UsageError
-from tests.acceptance.conftest import BIN, Run, _env, hooks_config, pre_commit, tool_env
+from tests.acceptance.conftest import BIN, Run, _env, configured_repo, pre_commit, run_tool, tool_env
 from tests.support.gitrepo import git, make_repo, stage, write_files
 
 Cli = Callable[..., Run]
@@ -134,14 +134,7 @@ OPTION_SPELLINGS = [
 
 def _policy_check(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """policy-check as pre-commit calls it: the config's args, then the file names."""
-    return subprocess.run(
-        [str(BIN / "policy-check"), *args],
-        cwd=repo,
-        env=tool_env(PACKWARDEN_HOME=str(repo.parent / "home")),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return run_tool(repo, "policy-check", *args, PACKWARDEN_HOME=str(repo.parent / "home"))
 
 
 @pytest.mark.parametrize("spelling", OPTION_SPELLINGS)
@@ -184,16 +177,12 @@ def test_3_a_file_that_is_also_an_option_is_refused_not_guessed(tmp_path: Path, 
 def test_3_through_pre_commit_a_planted_option_folder_does_not_empty_the_policy(
     tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path
 ) -> None:
-    config = hooks_config(hook_repo)
-    repo = make_repo(
-        tmp_path / "repo",
-        {
-            ".pre-commit-config.yaml": config,
-            ".packwarden/policy.yml": "mode: block\n",
-            "--pack=evil/skill.yaml": BAD,
-            "evil/skill.yaml": "meta: {key: empty, version: '1'}\n",
-        },
-    )
+    files = {
+        ".packwarden/policy.yml": "mode: block\n",
+        "--pack=evil/skill.yaml": BAD,
+        "evil/skill.yaml": "meta: {key: empty, version: '1'}\n",
+    }
+    repo = configured_repo(tmp_path / "repo", hook_repo, files)
 
     done = pre_commit(repo, pre_commit_home, "run", "policy-check", "--all-files")
 
@@ -353,17 +342,13 @@ def test_14_jobs_are_capped_by_the_usable_cores() -> None:
 def test_9_a_commit_that_only_changes_the_pack_is_checked_at_both_hooks(
     tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path
 ) -> None:
-    config = hooks_config(hook_repo, "policy-check", "policy-commit-msg")
-    repo = make_repo(
-        tmp_path / "repo",
-        {
-            ".pre-commit-config.yaml": config,
-            ".packwarden/policy.yml": "pack: packs/ours.yaml\n",
-            "packs/ours.yaml": pack("ours", ["base.yaml"]),
-            "packs/base.yaml": pack("base", ["default@1.0"]),
-            "skills/b/skill.yaml": BAD,
-        },
-    )
+    files = {
+        ".packwarden/policy.yml": "pack: packs/ours.yaml\n",
+        "packs/ours.yaml": pack("ours", ["base.yaml"]),
+        "packs/base.yaml": pack("base", ["default@1.0"]),
+        "skills/b/skill.yaml": BAD,
+    }
+    repo = configured_repo(tmp_path / "repo", hook_repo, files, "policy-check", "policy-commit-msg")
     assert pre_commit(repo, pre_commit_home, "install", "-t", "pre-commit", "-t", "commit-msg").code == 0
     env = _env(pre_commit_home)
 
@@ -530,44 +515,34 @@ def test_20_an_unknown_pack_in_extends_names_its_line(cli: Cli, tmp_path: Path) 
 # --- 6, 12, 13, 15, 20: packs as the user writes them, through the CLI ----------------------------
 
 
-def test_6_a_betty_profile_whose_rules_are_a_mapping_is_a_located_error(cli: Cli, tmp_path: Path) -> None:
-    profile = "policy:\n  name: team\n  version: '1'\n  rules:\n    name_format: {field: name, pattern: '^x'}\n"
-    repo = make_repo(tmp_path / "repo", {"betty.yaml": profile, "skills/b/skill.yaml": BAD})
-
-    run = cli(repo, "check", "--all-files", "--pack", "betty.yaml")
-
-    assert run.rc == 2
-    assert run.prefixes() == ["betty.yaml:5:5: error pack.invalid"]
+def check_with_pack(cli: Cli, tmp_path: Path, pack_text: str, manifest: str, *args: str) -> Run:
+    """``check --all-files --pack pack.yaml`` in a repository of that pack and one skill manifest."""
+    repo = make_repo(tmp_path / "repo", {"pack.yaml": pack_text, "skills/b/skill.yaml": manifest})
+    return cli(repo, "check", "--all-files", "--pack", "pack.yaml", *args)
 
 
 def test_6_a_rule_that_can_never_find_anything_is_said_not_silent(cli: Cli, tmp_path: Path) -> None:
     profile = "policy:\n  name: team\n  version: '1'\n  rules:\n    - {field: name, required: false}\n"
-    repo = make_repo(tmp_path / "repo", {"betty.yaml": profile, "skills/b/skill.yaml": GOOD})
-
-    run = cli(repo, "check", "--all-files", "--pack", "betty.yaml")
+    run = check_with_pack(cli, tmp_path, profile, GOOD)
 
     assert run.rc == 0
-    assert run.prefixes() == ["betty.yaml:5:7: warning pack.meaningless"]
+    assert run.prefixes() == ["pack.yaml:5:7: warning pack.meaningless"]
     assert "checks nothing" in run.out
 
 
 def test_12_a_backtracking_pattern_gets_one_timeout_per_rule_and_file(cli: Cli, tmp_path: Path) -> None:
     slow = "meta: {key: slow, version: '1'}\nrules:\n  - {id: slow.tags, field: 'tags[*]', pattern: '^(a|aa)+\\1c$'}\n"
     tags = "".join(f"  - {'a' * 28}\n" for _ in range(300))
-    repo = make_repo(tmp_path / "repo", {"slow.yaml": slow, "skills/b/skill.yaml": f"name: b\ntags:\n{tags}"})
-
-    run = cli(repo, "check", "--all-files", "--pack", "slow.yaml")
+    run = check_with_pack(cli, tmp_path, slow, f"name: b\ntags:\n{tags}")
 
     assert run.rc == 2  # the pack is at fault
-    assert [p for p in run.prefixes() if "regex-timeout" in p] == ["slow.yaml:3:5: error pack.regex-timeout"]
+    assert [p for p in run.prefixes() if "regex-timeout" in p] == ["pack.yaml:3:5: error pack.regex-timeout"]
 
 
 def test_13_findings_per_rule_and_file_are_capped(cli: Cli, tmp_path: Path) -> None:
     tags = "".join(f"  - Bad Tag {i}\n" for i in range(3000))
     rules = "meta: {key: t, version: '1'}\nrules:\n  - {id: t.tag, field: 'tags[*]', pattern: '^[a-z]+$'}\n"
-    repo = make_repo(tmp_path / "repo", {"t.yaml": rules, "skills/b/skill.yaml": f"name: b\ntags:\n{tags}"})
-
-    run = cli(repo, "check", "--all-files", "--pack", "t.yaml", "--format", "json")
+    run = check_with_pack(cli, tmp_path, rules, f"name: b\ntags:\n{tags}", "--format", "json")
 
     found = [f for f in run.data()["findings"] if f["rule"] == "t.tag"]
     assert len(found) == 51
@@ -575,14 +550,21 @@ def test_13_findings_per_rule_and_file_are_capped(cli: Cli, tmp_path: Path) -> N
     assert (found[-1]["line"], found[-1]["severity"]) == (53, "error")
 
 
-def test_15_packs_cannot_define_rules_in_packwardens_own_namespaces(cli: Cli, tmp_path: Path) -> None:
-    own = "meta: {key: own, version: '1'}\nrules:\n  - {id: pack.name-format, field: name, pattern: '^x'}\n"
-    repo = make_repo(tmp_path / "repo", {"own.yaml": own, "skills/b/skill.yaml": GOOD})
-
-    run = cli(repo, "check", "--all-files", "--pack", "own.yaml")
+@pytest.mark.parametrize(
+    ("pack_text", "where"),
+    [
+        # 6: a Betty profile whose rules are a mapping checks nothing: an error, not a silent pass
+        ("policy:\n  name: team\n  version: '1'\n  rules:\n    name_format: {field: name, pattern: '^x'}\n", "5:5"),
+        # 15: a pack's own rule in packwarden's namespace would pass for packwarden's (exit 2)
+        ("meta: {key: own, version: '1'}\nrules:\n  - {id: pack.name-format, field: name, pattern: '^x'}\n", "3:10"),
+    ],
+    ids=["6-betty-rules-mapping", "15-reserved-namespace"],
+)
+def test_a_broken_pack_is_a_located_input_error(cli: Cli, tmp_path: Path, pack_text: str, where: str) -> None:
+    run = check_with_pack(cli, tmp_path, pack_text, BAD)
 
     assert run.rc == 2
-    assert run.prefixes() == ["own.yaml:3:10: error pack.invalid"]
+    assert run.prefixes() == [f"pack.yaml:{where}: error pack.invalid"]
 
 
 def test_20_applies_to_one_kind_and_strict_as_a_mode_are_accepted(cli: Cli, tmp_path: Path) -> None:
@@ -603,13 +585,11 @@ def test_20_applies_to_one_kind_and_strict_as_a_mode_are_accepted(cli: Cli, tmp_
 
 def test_20_an_unknown_kind_is_an_error_with_a_suggestion(cli: Cli, tmp_path: Path) -> None:
     rules = "meta: {key: t, version: '1'}\nrules:\n  - {id: t.name, applies_to: [skil], field: name, required: true}\n"
-    repo = make_repo(tmp_path / "repo", {"t.yaml": rules, "skills/b/skill.yaml": GOOD})
-
-    run = cli(repo, "check", "--all-files", "--pack", "t.yaml")
+    run = check_with_pack(cli, tmp_path, rules, GOOD)
 
     assert run.rc == 2
     assert "skill" in run.out
-    assert run.prefixes()[0].startswith("t.yaml:3:")
+    assert run.prefixes()[0].startswith("pack.yaml:3:")
 
 
 # --- the red-team review of this work: the gate memo against a fresh gate ---------------------------
@@ -739,18 +719,13 @@ def test_a_commit_that_only_retargets_a_pack_link_is_checked(
     tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path
 ) -> None:
     """pre-commit passes links to the hook (``types: []``, ``types_or: [file, symlink]``)."""
-    config = hooks_config(hook_repo)
-    repo = make_repo(
-        tmp_path / "repo",
-        {
-            ".pre-commit-config.yaml": config,
-            ".packwarden/policy.yml": "pack: packs/current/team.yaml\n",
-            "packs/v1/team.yaml": pack("team", ["default@1.0"], WARN_NAMES),
-            "packs/v2/team.yaml": pack("team", ["default@1.0"], BLOCK_NAMES),
-            "skills/b/skill.yaml": BAD,
-        },
-        commit=False,
-    )
+    files = {
+        ".packwarden/policy.yml": "pack: packs/current/team.yaml\n",
+        "packs/v1/team.yaml": pack("team", ["default@1.0"], WARN_NAMES),
+        "packs/v2/team.yaml": pack("team", ["default@1.0"], BLOCK_NAMES),
+        "skills/b/skill.yaml": BAD,
+    }
+    repo = configured_repo(tmp_path / "repo", hook_repo, files, commit=False)
     (repo / "packs" / "current").symlink_to("v1")
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "v1")
@@ -778,11 +753,9 @@ def test_a_commit_that_only_retargets_a_pack_link_is_checked(
 )
 def test_14_odd_betty_shapes_are_located_never_internal_errors(cli: Cli, tmp_path: Path, policy: str, rc: int) -> None:
     profile = f"policy:\n  name: team\n  version: '1'\n{policy}"
-    repo = make_repo(tmp_path / "repo", {"betty.yaml": profile, "skills/b/skill.yaml": GOOD})
-
-    run = cli(repo, "check", "--all-files", "--pack", "betty.yaml")
+    run = check_with_pack(cli, tmp_path, profile, GOOD)
 
     run.assert_no_crash()
     assert run.rc == rc
-    assert run.prefixes(), run.out  # an error (exit 2) or a warning, each located in betty.yaml
-    assert all(prefix.startswith("betty.yaml:") for prefix in run.prefixes() if "pack." in prefix)
+    assert run.prefixes(), run.out  # an error (exit 2) or a warning, each located in pack.yaml
+    assert all(prefix.startswith("pack.yaml:") for prefix in run.prefixes() if "pack." in prefix)

@@ -140,24 +140,21 @@ def load(text: str) -> LoadedPack | PolicyValidationError:
     return pack
 
 
+def _rules(indent: str, rule: dict[str, str], rules: str | None) -> list[str]:
+    """``rules:`` as given, or a list holding ``rule`` in flow style, at ``indent``."""
+    if rules is not None:
+        return [f"{indent}rules: {rules}"]
+    return [f"{indent}rules:", f"{indent}  - {{" + ", ".join(f"{key}: {value}" for key, value in rule.items()) + "}"]
+
+
 def betty(profile: dict[str, str], rule: dict[str, str] | None = None, rules: str | None = None) -> str:
     lines = ["policy:", *(f"  {key}: {value}" for key, value in profile.items())]
-    if rules is not None:
-        lines.append(f"  rules: {rules}")
-    else:
-        lines.append("  rules:")
-        lines.append("    - {" + ", ".join(f"{key}: {value}" for key, value in (rule or BETTY_RULE).items()) + "}")
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, *_rules("  ", rule or BETTY_RULE, rules)]) + "\n"
 
 
 def native(top: dict[str, str], rule: dict[str, str] | None = None, rules: str | None = None) -> str:
     lines = [f"{key}: {value}" for key, value in top.items()]
-    if rules is not None:
-        lines.append(f"rules: {rules}")
-    else:
-        lines.append("rules:")
-        lines.append("  - {" + ", ".join(f"{key}: {value}" for key, value in (rule or NATIVE_RULE).items()) + "}")
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, *_rules("", rule or NATIVE_RULE, rules)]) + "\n"
 
 
 def taken(value: Any, takes: tuple[type, ...] | None) -> bool:
