@@ -10,9 +10,11 @@ from packwarden.model.errors import PolicyValidationError, UsageError
 from packwarden.model.finding import Finding, Severity
 from packwarden.model.policy import EffectivePolicy
 from packwarden.model.record import Record
+from packwarden.packs.inputs import CONFIG_PATH
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (~3 ms)
 if TYPE_CHECKING:
+    from packwarden.artifacts.units import Unit, UnitTable
     from packwarden.cache.runs import RunMemo
     from packwarden.enforce import Verdict
     from packwarden.packs.files import PackFiles
@@ -50,7 +52,7 @@ def _policy(
     from packwarden.cache.policy import compiled_policy
     from packwarden.load.document import Problem
     from packwarden.packs.files import PackFiles
-    from packwarden.packs.inputs import CONFIG_PATH, PolicyInputs
+    from packwarden.packs.inputs import PolicyInputs
     from packwarden.workspace import IndexFiles
 
     config = source.read_config()
@@ -129,8 +131,6 @@ def check(
     PolicyValidationError or PolicyNotFoundError when the policy itself is broken, UsageError
     for a path or directory that does not exist.
     """
-    from packwarden.packs.inputs import CONFIG_PATH
-
     given = [os.fspath(paths)] if isinstance(paths, (str, os.PathLike)) else [os.fspath(p) for p in paths]
     here = _here(cwd)
     for_gate = use_cache and not all_files and (staged or bool(given))  # a hook's run: the gate may ask
@@ -138,21 +138,46 @@ def check(
     policy, files, config = _policy(source, root, here, pack, strict, use_cache)
     wanted = _relative(root, here, given)
     _missing(root, source, wanted, given)
-    inputs = {CONFIG_PATH, *files.repo_inputs()}
-    if staged and not all_files and inputs.intersection(source.all_paths()):
-        # a staged policy input re-checks everything it governs: the whole index
+    inputs = files.governs()
+    changed = [*wanted, *source.deleted] if wanted or not staged else [*source.all_paths(), *source.deleted]
+    touched = inputs.touched(changed)
+    if staged and not all_files and (touched is None or touched):
+        # a staged policy input re-checks what it governs: the whole index
         root, source = _source(here, staged, all_files=True)
     memo = _run_memo(root, policy, source) if use_cache and all_files else None
     remembered = memo.load() if memo is not None else None
     if remembered is not None:
         return _result(policy, remembered[0], remembered[1])
-    from packwarden.artifacts.kinds import ArtifactTable
     from packwarden.runner import run_checks
 
-    if all_files or inputs.intersection(wanted) or not wanted:
+    if all_files or touched is None or not wanted:
         candidates = source.all_paths()
     else:
         candidates = source.expand(wanted)
+    findings, table, units = _units(policy, source, candidates)
+    if touched:  # inputs that govern some kinds: every unit of those kinds
+        units.extend(unit for unit in table.units(source.listing(), source.listing) if unit.kind in touched)
+        units = list(dict.fromkeys(units))
+    checked, count = run_checks(policy, source, units, use_cache=use_cache, jobs=jobs_for(jobs))
+    findings.extend(finding for _, found in checked for finding in found)
+    timed_out = any(f.rule == R.PACK_REGEX_TIMEOUT.id for f in findings)  # may not time out next time
+    result = _result(policy, findings, count)
+    if memo is not None and not timed_out:
+        memo.store(findings, count)
+    outside = any(path.startswith("../") for path in candidates)
+    if for_gate and source.blob_ids and root == here and not outside and not timed_out and result.exit_code != 2:
+        request = (root, pack, strict)
+        _remember_for_gate(result, checked, table, source.blob_ids, files, config, request)
+    return result
+
+
+def _units(
+    policy: EffectivePolicy, source: FileSource, candidates: list[str]
+) -> tuple[list[Finding], UnitTable, list[Unit]]:
+    """The units ``candidates`` (and the source's staged deletions) belong to, with findings for
+    the paths outside the repository and the folders that could not be listed."""
+    from packwarden.artifacts.units import UnitTable, registries_of
+
     findings: list[Finding] = []
     outside = [path for path in candidates if path.startswith("../")]
     if outside or source.unreadable:
@@ -163,17 +188,28 @@ def check(
             builtin_finding(policy, R.PATH_UNREADABLE, "is a folder that cannot be listed; not checked", p)
             for p in source.unreadable
         )
-    artifacts = ArtifactTable(policy.artifacts).artifacts(p for p in candidates if not p.startswith("../"))
-    checked, count = run_checks(policy, source, artifacts, use_cache=use_cache, jobs=jobs_for(jobs))
-    findings.extend(checked)
-    timed_out = any(f.rule == R.PACK_REGEX_TIMEOUT.id for f in findings)  # may not time out next time
-    result = _result(policy, findings, count)
-    if memo is not None and not timed_out:
-        memo.store(findings, count)
-    if for_gate and source.blob_ids and root == here and not outside and not timed_out and result.exit_code != 2:
-        request = (root, pack, strict)
-        _remember_for_gate(result, checked, source.blob_ids, files, config, [a.path for a in artifacts], request)
-    return result
+    table = UnitTable(policy.artifacts, registries_of(policy.rules))
+    inside = [path for path in candidates if not path.startswith("../")]
+    return findings, table, table.units([*inside, *source.deleted], source.listing)
+
+
+def check_against(
+    policy: EffectivePolicy, paths: Sequence[str], *, cwd: str | os.PathLike[str] | None = None
+) -> CheckResult:
+    """Check ``paths`` against ``policy`` alone (``packwarden packs test``): as ``check`` checks
+    paths, but without the repository's config and without any cache."""
+    from packwarden.runner import run_checks
+    from packwarden.workspace import DiskFiles, find_root
+
+    here = _here(cwd)
+    root, in_git = find_root(here)
+    source = DiskFiles(root, in_git, untracked=True)
+    wanted = _relative(root, here, paths)
+    _missing(root, source, wanted, paths)
+    findings, _, units = _units(policy, source, source.expand(wanted))
+    checked, count = run_checks(policy, source, units, use_cache=False, jobs=jobs_for(None))
+    findings.extend(finding for _, found in checked for finding in found)
+    return _result(policy, findings, count)
 
 
 def jobs_for(asked: int | None) -> int:
@@ -186,28 +222,37 @@ def jobs_for(asked: int | None) -> int:
 
 def _remember_for_gate(
     result: CheckResult,
-    file_findings: list[Finding],
+    checked: list[tuple[Unit, list[Finding]]],
+    table: UnitTable,
     blob_ids: dict[str, str],
     files: PackFiles,
     config: bytes | None,
-    checked: list[str],
     request: tuple[str, str | None, bool],
 ) -> None:
-    """Leave the commit-msg gate what it needs to answer without checking again (``cache.gate``).
+    """Leave the commit-msg gate what it needs to answer without checking again (``cache.gate``):
+    raw findings per unit, the blob ids of every member and every policy input.
 
     ``request``: the root, the pack argument and the strict flag, which the gate asks with.
     """
     from packwarden.cache import gate
-    from packwarden.enforce import blocks
     from packwarden.model.digest import git_blob_id
+    from packwarden.model.kinds import spec_of
     from packwarden.packs.files import BUILTIN
-    from packwarden.packs.inputs import CONFIG_PATH
 
     policy = result.policy
-    specs = gate.pathspecs(policy.artifacts)
-    if specs is None or len(checked) > gate.MAX_FILES:
+    specs = gate.pathspecs(policy.artifacts, table.registry_indexes())
+    if specs is None or sum(len(unit.members) for unit, _ in checked) > gate.MAX_FILES:
         return
-    inputs: dict[str, str | None] = {CONFIG_PATH: None if config is None else git_blob_id(config)}
+    units = []
+    for unit, found in checked:
+        shape = spec_of(unit.kind).shape
+        listed = gate.member_specs(shape, unit.root, table.manifest_globs(unit))
+        if listed is None:
+            return
+        blobs = {path: blob_ids[path] for path in unit.members if path in blob_ids}
+        units.append((shape, unit.root, listed, blobs, [finding.to_dict() for finding in found]))
+    inputs: dict[str, str | None] = dict.fromkeys(files.governs().paths())
+    inputs[CONFIG_PATH] = None if config is None else git_blob_id(config)
     outside: list[tuple[str, str, str]] = []
     for pack_file in files.read:
         if pack_file.in_repo:
@@ -219,17 +264,15 @@ def _remember_for_gate(
             outside.append((pack_file.resolved, os.path.realpath(pack_file.resolved), pack_file.digest))
         else:  # a pack named on the command line, outside the repository
             outside.append((pack_file.name, pack_file.resolved, pack_file.digest))
-    by_path: dict[str, list[tuple[bool, dict[str, object]]]] = {}
-    for finding in file_findings:
-        by_path.setdefault(finding.path, []).append((blocks(finding, policy.mode, policy.fail_on), finding.to_dict()))
     gate.store(
         gate.memo_path(*request),
         inputs=inputs,
         outside=outside,
         specs=specs,
-        blobs={path: blob_ids[path] for path in checked if path in blob_ids},
-        findings=by_path,
-        policy_findings=[(blocks(f, policy.mode, policy.fail_on), f.to_dict()) for f in policy.warnings],
+        units=units,
+        policy_findings=[finding.to_dict() for finding in policy.warnings],
+        mode=policy.mode,
+        fail_on=policy.fail_on.value,
     )
 
 

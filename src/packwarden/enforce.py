@@ -7,8 +7,11 @@ from collections.abc import Iterable
 
 from packwarden.model import builtin_rules as R
 from packwarden.model.finding import Finding, Severity
-from packwarden.model.policy import EffectivePolicy
 from packwarden.model.record import Record
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (~3 ms)
+if TYPE_CHECKING:
+    from packwarden.model.policy import EffectivePolicy  # not at run time: it imports json, and re
 
 EXIT_CLEAN = 0
 EXIT_BLOCKED = 1
@@ -45,11 +48,17 @@ def is_input_error(finding: Finding) -> bool:
 
 
 def decide(findings: Iterable[Finding], policy: EffectivePolicy) -> Verdict:
+    return decide_in(findings, policy.mode, policy.fail_on)
+
+
+def decide_in(findings: Iterable[Finding], mode: str, fail_on: Severity) -> Verdict:
+    """The verdict on ``findings`` under a mode and threshold: what ``check`` and the gate
+    (answering from its memo, where no policy object is built) both decide with."""
     findings = list(findings)
     counts = Counter(finding.severity for finding in findings)
-    blocking = tuple(f for f in findings if blocks(f, policy.mode, policy.fail_on))
+    blocking = tuple(f for f in findings if blocks(f, mode, fail_on))
     if any(is_input_error(f) for f in findings):
         code = EXIT_INPUT_ERROR
     else:
         code = EXIT_BLOCKED if blocking else EXIT_CLEAN
-    return Verdict(code, blocking, {s: counts.get(s, 0) for s in Severity}, policy.mode)
+    return Verdict(code, blocking, {s: counts.get(s, 0) for s in Severity}, mode)

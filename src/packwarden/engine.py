@@ -1,22 +1,30 @@
-"""The engine: effective policy x loaded artifacts -> findings. Pure: it never prints."""
+"""The engine: effective policy x loaded artifact units -> findings. Pure: it never prints.
+
+Document checks see one loaded file at a time (a manifest, each markdown file of a protocol
+run, a registry's index); unit checks (``SCOPE = "unit"``) see a whole unit with all its
+members. A registry unit's manifests are only read for its unit checks: they are checked,
+and their read problems reported, as units of their own kind.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
 from packwarden.artifacts.kinds import Artifact
+from packwarden.artifacts.units import Unit
 from packwarden.checks import CheckKind, kinds_for
 from packwarden.checks.fieldpath import Resolution, resolve
-from packwarden.checks.target import Hit, Target, show
+from packwarden.checks.target import Hit, Target, UnitTarget, show
 from packwarden.load.document import Document, PosDict
 from packwarden.model import builtin_rules as R
 from packwarden.model.finding import BUILTIN_PACK, Finding, Severity
+from packwarden.model.kinds import spec_of
 from packwarden.model.pattern import BUDGET_SECONDS, Budget, PatternTimeout
 from packwarden.model.policy import EffectivePolicy
 from packwarden.model.rule import Rule
 
-MAX_FINDINGS_PER_RULE = 50  # per file; the rest are counted in one more finding
+MAX_FINDINGS_PER_RULE = 50  # per file, or per unit for a unit check; the rest are counted in one more finding
 _NO_METADATA: MappingProxyType[str, str] = MappingProxyType({})
 
 
@@ -33,11 +41,11 @@ def _finding(rule: Rule, hit: Hit, artifact: Artifact) -> Finding:
         rule=rule.id,
         severity=rule.severity,
         message=_message(rule, hit),
-        path=artifact.path,
+        path=hit.path or artifact.path,
         line=hit.line,
         column=hit.column,
         pack=rule.pack,
-        fix=rule.fix,
+        fix=hit.fix or rule.fix,
         scope=artifact.kind,
         metadata=MappingProxyType({"field": hit.field}) if hit.field else _NO_METADATA,
     )
@@ -102,22 +110,25 @@ _BUILTIN_FIX = {
 
 
 Plan = tuple[tuple[Rule, tuple[CheckKind, ...]], ...]
-_PLANS: dict[str, tuple[tuple[Rule, ...], Plan]] = {}
+_PLANS: dict[str, tuple[tuple[Rule, ...], Plan, Plan]] = {}
 
 
-def _plan(rules: tuple[Rule, ...], kind: str) -> Plan:
-    """The rules that apply to one artifact kind, with their check kinds: worked out once per
-    rule set and kind, not once per file (the last rule set seen is kept, by identity)."""
+def _plans(rules: tuple[Rule, ...], kind: str) -> tuple[Plan, Plan]:
+    """The document rules and the unit rules that apply to one artifact kind, with their check
+    kinds: worked out once per rule set and kind, not once per file (the last rule set seen is
+    kept, by identity). The pack reader never lets one rule mix the two scopes."""
     known = _PLANS.get(kind)
     if known is not None and known[0] is rules:
-        return known[1]
-    plan = tuple((rule, kinds_for(rule.params)) for rule in rules if rule.applies(kind))
-    _PLANS[kind] = (rules, plan)
-    return plan
+        return known[1], known[2]
+    planned = [(rule, kinds_for(rule.params)) for rule in rules if rule.applies(kind)]
+    document = tuple(item for item in planned if not item[1] or item[1][0].scope != "unit")
+    unit = tuple(item for item in planned if item[1] and item[1][0].scope == "unit")
+    _PLANS[kind] = (rules, document, unit)
+    return document, unit
 
 
 def _check_rule(
-    rule: Rule, kinds: tuple[CheckKind, ...], target: Target, artifact: Artifact, findings: list[Finding]
+    rule: Rule, kinds: tuple[CheckKind, ...], target: Target | UnitTarget, artifact: Artifact, findings: list[Finding]
 ) -> None:
     """One rule's findings on one file, at most MAX_FINDINGS_PER_RULE of them and then one that
     counts the rest; a pattern that runs out of time ends the rule with a timeout finding."""
@@ -126,7 +137,7 @@ def _check_rule(
     timed_out = False
     try:
         for kind in kinds:
-            for hit in kind.check(rule, target):
+            for hit in kind.check(rule, target):  # type: ignore[arg-type]  # the scope decides the target
                 if shown < MAX_FINDINGS_PER_RULE:
                     findings.append(_finding(rule, hit, artifact))
                     shown += 1
@@ -159,11 +170,11 @@ def check_document(
         return findings
     data = document.data
     is_mapping = isinstance(data, PosDict)
-    if not is_mapping:
+    if not is_mapping and spec_of(artifact.kind).mapping:
         what = "the file is empty" if data is None else f"the top level is {show(data)}, not a mapping"
         findings.append(builtin_finding(policy, R.PARSE_ROOT, what, artifact.path, kind=artifact.kind))
     resolutions: dict[str, Resolution] = {}
-    for rule, kinds in _plan(policy.rules if rules is None else tuple(rules), artifact.kind):
+    for rule, kinds in _plans(policy.rules if rules is None else tuple(rules), artifact.kind)[0]:
         if rule.field is not None and not is_mapping:
             continue
         resolution = None
@@ -173,4 +184,31 @@ def check_document(
                 resolution = resolutions[rule.field] = resolve(data, rule.field)
         target = Target(artifact.kind, document.text, data, resolution, Budget(regex_seconds))
         _check_rule(rule, kinds, target, artifact, findings)
+    return findings
+
+
+def owns(unit: Unit, path: str) -> bool:
+    """Whether ``path`` is one of the unit's own documents (checked and reported here), rather
+    than a file it only reads: a registry's manifests belong to units of their own kind."""
+    return unit.kind != "registry" or path == unit.root
+
+
+def check_unit(
+    policy: EffectivePolicy,
+    unit: Unit,
+    documents: Mapping[str, Document | None],
+    regex_seconds: float = BUDGET_SECONDS,
+) -> list[Finding]:
+    """Every finding of the policy's rules for one unit: its own documents' document rules,
+    then its unit rules over every member. ``documents``: each member that exists, by path
+    (None: present but not parsed)."""
+    findings: list[Finding] = []
+    for path, document in documents.items():
+        if document is not None and owns(unit, path):
+            findings.extend(check_document(policy, Artifact(path, unit.kind), document, regex_seconds=regex_seconds))
+    unit_rules = _plans(policy.rules, unit.kind)[1]
+    if unit_rules:
+        target = UnitTarget(unit.kind, unit.root, documents, Budget(regex_seconds))
+        for rule, kinds in unit_rules:
+            _check_rule(rule, kinds, target, Artifact(unit.root, unit.kind), findings)
     return findings

@@ -17,6 +17,7 @@ from packwarden.model.record import Record
 
 MODE_SYMLINK = "120000"
 MODE_SUBMODULE = "160000"
+MODE_DELETED = "000000"  # what ``git diff --raw`` gives as the new mode of a deleted file
 
 
 class IndexEntry(Record):
@@ -65,7 +66,8 @@ def index_entries(cwd: str, under: Sequence[str] = ()) -> list[IndexEntry]:
 
 
 def staged_entries(cwd: str) -> list[IndexEntry]:
-    """Entries added, copied, modified or changed in type in the index, relative to ``cwd``."""
+    """Entries added, copied, modified, changed in type or deleted in the index, relative to
+    ``cwd``; a deletion has mode MODE_DELETED."""
     out = run_git([*DIFF_CACHED, "--relative"], cwd)
     parts = out.split(b"\0")
     entries = []

@@ -48,7 +48,7 @@ DIFF_CACHED = (
     "--no-ext-diff",
     "--no-textconv",
     "--no-color",
-    "--diff-filter=ACMT",
+    "--diff-filter=ACMTD",  # deletions too: a deleted plan.md changes its protocol run
 )
 
 

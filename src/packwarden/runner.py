@@ -1,9 +1,9 @@
-"""Run the engine over many artifacts: result cache first, then forked processes for large runs.
+"""Run the engine over many artifact units: result cache first, then forked processes for large runs.
 
-Small runs (a commit's few files) never fork. Runs over PARALLEL_THRESHOLD artifacts or more
-split them among ``jobs`` processes (this one and forked children that inherit the compiled
-policy and the imported engine; see ``parallel``), and each process does the whole per-file
-pipeline for its share: read, hash, look up the result cache, check what it does not know.
+Small runs (a commit's few files) never fork. Runs over PARALLEL_THRESHOLD units or more split
+them among ``jobs`` processes (this one and forked children that inherit the compiled policy
+and the imported engine; see ``parallel``), and each process does the whole per-unit pipeline
+for its share: read every member, hash, look up the result cache, check what it does not know.
 Only this process writes the cache, once. Results are the same either way.
 """
 
@@ -13,11 +13,13 @@ import os
 import sys
 from collections.abc import Sequence
 
-from packwarden.artifacts.kinds import Artifact
+from packwarden.artifacts.units import Unit
 from packwarden.load.document import Document, Problem
 from packwarden.model import builtin_rules as R
 from packwarden.model.filestat import FileStat
 from packwarden.model.finding import Finding
+from packwarden.model.globs import compile_globs
+from packwarden.model.kinds import spec_of
 from packwarden.model.policy import EffectivePolicy
 from packwarden.model.record import Record
 
@@ -29,71 +31,92 @@ PARALLEL_THRESHOLD = 200
 
 
 class Share(Record):
-    """What one process found in its share of the artifacts."""
+    """What one process found in its share of the units."""
 
-    findings: list[Finding]
+    results: list[tuple[Unit, list[Finding]]]  # each unit that exists, with its findings
     fresh: dict[str, list[Finding]]  # results to store, by result-cache key
     stale: list[str]  # cached results used now whose last use is old (the cache keeps recent ones)
-    files: int  # the artifacts that exist
+    files: set[str]  # the member files that exist
     watched: dict[str, FileStat | None]  # the stats its reads took, for the run memo
     blob_ids: dict[str, str] | None  # the git blob ids of what it read, when the source records them
 
 
-def load_document(artifact: Artifact, raw: bytes | Problem) -> Document:
-    if isinstance(raw, Problem):
-        return Document("", None, (raw,))
-    if artifact.path.endswith(".json"):
-        from packwarden.load.json import load_json
-
-        return load_json(raw)
-    from packwarden.load.yaml import load_yaml
-
-    return load_yaml(raw)
+Members = dict[str, "bytes | Problem"]  # the unit's members that exist, by path
 
 
-def _check_all(policy: EffectivePolicy, items: Sequence[tuple[Artifact, bytes | Problem]]) -> list[list[Finding]]:
+def loader_of(unit: Unit, path: str) -> str | None:
+    """How the unit reads one member: its kind's loader, the index of a registry as JSON and
+    its manifests as their kind; None for a member of a folder unit that is only present."""
+    spec = spec_of(unit.kind)
+    if spec.shape == "registry":
+        return "json" if path == unit.root else spec_of(unit.refers).loader
+    if spec.shape == "folder":
+        relative = path[len(unit.root) + 1 :]
+        return spec.loader if compile_globs(spec.parsed).match(relative) else None
+    return spec.loader
+
+
+def load_members(unit: Unit, members: Members) -> dict[str, Document | None]:
+    """Every member loaded as its unit reads it (a read problem is always reported)."""
+    from packwarden.load.loaders import load
+
+    documents: dict[str, Document | None] = {}
+    for path, raw in members.items():
+        loader = loader_of(unit, path)
+        documents[path] = None if loader is None and not isinstance(raw, Problem) else load(loader or "text", raw)
+    return documents
+
+
+def _check_all(policy: EffectivePolicy, items: Sequence[tuple[Unit, Members]]) -> list[list[Finding]]:
     if not items:
         return []  # a run served from the cache never imports the engine
-    from packwarden.engine import check_document
+    from packwarden.engine import check_unit
 
-    return [check_document(policy, artifact, load_document(artifact, raw)) for artifact, raw in items]
+    return [check_unit(policy, unit, load_members(unit, members)) for unit, members in items]
 
 
 def default_jobs() -> int:
     return max(1, min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 8))
 
 
-def _check_share(policy: EffectivePolicy, source: FileSource, artifacts: Sequence[Artifact], use_cache: bool) -> Share:
-    """Read, look up and check one share of the artifacts (in this process or a forked one)."""
-    items = [(artifact, raw) for artifact in artifacts if (raw := source.read(artifact.path)) is not None]
-    keys: list[str | None] = [None] * len(items)  # read problems are never cached: they are cheap
+def _read(source: FileSource, unit: Unit) -> Members:
+    return {path: raw for path in unit.members if (raw := source.read(path)) is not None}
+
+
+def _check_share(policy: EffectivePolicy, source: FileSource, units: Sequence[Unit], use_cache: bool) -> Share:
+    """Read, look up and check one share of the units (in this process or a forked one)."""
+    items = [(unit, members) for unit in units if (members := _read(source, unit))]
+    # a unit with a read problem is never cached: problems are cheap to find again
+    keys: list[str | None] = [None] * len(items)
     cached: dict[str, list[Finding]] = {}
     stale: list[str] = []
     if use_cache:
         from packwarden.cache.results import ResultCache, result_key
 
         digest = policy.digest
-        for index, (artifact, raw) in enumerate(items):
-            if not isinstance(raw, Problem):
-                keys[index] = result_key(digest, artifact.path, artifact.kind, raw)
+        for index, (unit, members) in enumerate(items):
+            contents = [(path, raw) for path, raw in members.items() if isinstance(raw, bytes)]
+            if len(contents) == len(members):
+                keys[index] = result_key(digest, unit, contents)
         cache = ResultCache()
         cached = cache.get_many([key for key in keys if key is not None])
         stale = cache.stale
         cache.close()
-    findings: list[Finding] = []
+    results: list[tuple[Unit, list[Finding]]] = []
     todo: list[int] = []
     for index, key in enumerate(keys):
         if key is not None and key in cached:
-            findings.extend(cached[key])
+            results.append((items[index][0], cached[key]))
         else:
             todo.append(index)
     fresh: dict[str, list[Finding]] = {}
     for index, result in zip(todo, _check_all(policy, [items[index] for index in todo]), strict=True):
-        findings.extend(result)
+        results.append((items[index][0], result))
         key = keys[index]
         if key is not None and not any(f.rule == R.PACK_REGEX_TIMEOUT.id for f in result):
             fresh[key] = result
-    return Share(findings, fresh, stale, len(items), source.watched, source.blob_ids)
+    files = {path for _, members in items for path in members}
+    return Share(results, fresh, stale, files, source.watched, source.blob_ids)
 
 
 def _forking(jobs: int, artifacts: int) -> bool:
@@ -114,28 +137,32 @@ def _import_for_workers(use_cache: bool) -> None:
         if os.path.exists(ResultCache().path):
             return
     import packwarden.engine
+    import packwarden.load.loaders
     import packwarden.load.yaml  # noqa: F401 - imported for the forked workers
 
 
 def run_checks(
-    policy: EffectivePolicy, source: FileSource, artifacts: Sequence[Artifact], *, use_cache: bool, jobs: int = 1
-) -> tuple[list[Finding], int]:
-    """Findings for every artifact, in no particular order, and how many of them exist."""
-    source.prefetch([artifact.path for artifact in artifacts])
-    if not _forking(jobs, len(artifacts)):
-        shares = [_check_share(policy, source, artifacts, use_cache)]
+    policy: EffectivePolicy, source: FileSource, units: Sequence[Unit], *, use_cache: bool, jobs: int = 1
+) -> tuple[list[tuple[Unit, list[Finding]]], int]:
+    """Every unit that exists with its findings, in no particular order, and how many member
+    files exist."""
+    source.prefetch(list(dict.fromkeys(path for unit in units for path in unit.members)))
+    if not _forking(jobs, len(units)):
+        shares = [_check_share(policy, source, units, use_cache)]
     else:
         from packwarden import parallel
 
         _import_for_workers(use_cache)
 
-        chunks = parallel.split(artifacts, jobs)
+        chunks = parallel.split(units, jobs)
         shares = parallel.map_forked(lambda chunk: [_check_share(policy, source, chunk, use_cache)], chunks)
-    findings: list[Finding] = []
+    results: list[tuple[Unit, list[Finding]]] = []
     fresh: dict[str, list[Finding]] = {}
     stale: list[str] = []
+    files: set[str] = set()
     for share in shares:
-        findings.extend(share.findings)
+        files |= share.files
+        results.extend(share.results)
         fresh.update(share.fresh)
         stale.extend(share.stale)
         source.watched.update(share.watched)  # a child's reads are this run's reads too
@@ -147,4 +174,4 @@ def run_checks(
         cache = ResultCache()
         cache.put_many(fresh, stale)
         cache.close()
-    return findings, sum(share.files for share in shares)
+    return results, len(files)

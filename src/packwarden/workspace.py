@@ -79,6 +79,14 @@ class DiskFiles:
         self._inside_cache: dict[str, bool] = {}
         self.watched: dict[str, FileStat | None] = {}  # the lstat of every path read (the run memo's input)
         self.blob_ids: dict[str, str] | None = {} if blob_ids else None
+        self.deleted: list[str] = []  # the working tree has no deletions to report
+        self._listing: list[str] | None = None
+
+    def listing(self) -> list[str]:
+        """Every path a unit's members are found among (listed once per run)."""
+        if self._listing is None:
+            self._listing = self.all_paths()
+        return self._listing
 
     def all_paths(self) -> list[str]:
         if self.in_git:
@@ -185,7 +193,9 @@ class IndexFiles:
         self.staged_only = staged_only
         self.unreadable: list[str] = []
         listed = git.staged_entries(root) if staged_only else git.index_entries(root)
-        self._entries: dict[str, git.IndexEntry] = {entry.path: entry for entry in listed}
+        self._entries: dict[str, git.IndexEntry] = {e.path: e for e in listed if e.mode != git.MODE_DELETED}
+        self.deleted = [entry.path for entry in listed if entry.mode == git.MODE_DELETED]  # staged deletions
+        self._listing: list[str] | None = None
         self._blobs: dict[str, bytes | int] = {}
         self._others: dict[str, git.IndexEntry | None] = {}  # entries looked up that this run does not check
         self.watched: dict[str, FileStat | None] = {}  # stays empty: no run memo serves the index
@@ -193,6 +203,18 @@ class IndexFiles:
 
     def all_paths(self) -> list[str]:
         return list(self._entries)
+
+    def listing(self) -> list[str]:
+        """Every path in the index: a unit's members are found among them, staged or not."""
+        if self._listing is None:
+            if self.staged_only:
+                for entry in git.index_entries(self.root):
+                    if entry.path not in self._entries:
+                        self._others[entry.path] = entry
+                self._listing = [*self._entries, *(p for p, e in self._others.items() if e is not None)]
+            else:
+                self._listing = list(self._entries)
+        return self._listing
 
     def expand(self, paths: Iterable[str]) -> list[str]:
         wanted = list(paths)
@@ -202,7 +224,8 @@ class IndexFiles:
     def prefetch(self, paths: Sequence[str]) -> None:
         """Read every regular blob among ``paths`` through one git process."""
         config = self._config_entry()
-        oids = [self._entries[p].oid for p in paths if p in self._entries and self._is_blob(self._entries[p])]
+        entries = [self._entries.get(path) or self._others.get(path) for path in paths]
+        oids = [entry.oid for entry in entries if entry is not None and self._is_blob(entry)]
         if config is not None:
             oids.append(config.oid)
         self._blobs.update(

@@ -10,8 +10,11 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from packwarden.api import check
+from packwarden.artifacts.units import Unit
 from packwarden.cache import policy as policy_cache
 from packwarden.cache.location import cache_dir
 from packwarden.cache.results import FILE_NAME, TOUCH_AFTER_SECONDS, ResultCache, result_key
@@ -48,10 +51,11 @@ def test_other_code_uses_neither_cached_policies_nor_cached_results(monkeypatch:
     """Keys hold the code id: another version, or an edited module of an editable install."""
     inputs = PolicyInputs(config=b"mode: warn\n")
     policy_before = policy_cache.entry_path(inputs)
-    result_before = result_key("digest", "p", "skill", b"x")
+    unit = Unit("skill", "p", ("p",))
+    result_before = result_key("digest", unit, [("p", b"x")])
     monkeypatch.setattr(code_id_module, "_known", ["another build"])
     assert policy_cache.entry_path(inputs) != policy_before
-    assert result_key("digest", "p", "skill", b"x") != result_before
+    assert result_key("digest", unit, [("p", b"x")]) != result_before
 
 
 def test_the_code_id_follows_every_module(tmp_path: Path) -> None:
@@ -125,7 +129,8 @@ def test_the_size_estimate_never_skips_a_needed_prune(tmp_path: Path) -> None:
     """Counting waits for the file to be large enough to be over the bound; real entries (a
     64-character key, stored twice) are never smaller than the estimate assumes."""
     cache = ResultCache(tmp_path, max_entries=1_000)
-    keys = [result_key("p", f"skills/{i}/skill.yaml", "skill", b"x") for i in range(1_001)]
+    paths = [f"skills/{i}/skill.yaml" for i in range(1_001)]
+    keys = [result_key("p", Unit("skill", path, (path,)), [(path, b"x")]) for path in paths]
     cache.put_many({key: [] for key in keys[:1_000]})
     cache.put_many({keys[1_000]: []})
     kept = cache.get_many(keys)
@@ -151,3 +156,16 @@ def test_a_run_served_from_the_cache_imports_neither_the_engine_nor_the_yaml_rea
 
     assert run() == "1 ['packwarden.engine', 'packwarden.load.yaml', 'yaml']"
     assert run() == "1 []"
+
+
+_MEMBERS = st.lists(st.tuples(st.sampled_from(["a", "a/b", "b", "ab"]), st.binary(max_size=4)), max_size=3)
+
+
+@given(first=_MEMBERS, second=_MEMBERS)
+def test_a_unit_key_changes_with_any_member_or_its_content(
+    first: list[tuple[str, bytes]], second: list[tuple[str, bytes]]
+) -> None:
+    """Members are framed by path and length: bytes moved between files, a file renamed, added
+    or removed never give the key of another set of members."""
+    unit = Unit("protocol", "r", ())
+    assert (result_key("d", unit, first) == result_key("d", unit, second)) == (first == second)

@@ -12,8 +12,10 @@ from pathlib import Path
 import pytest
 
 from packwarden.api import check
-from packwarden.artifacts.kinds import ArtifactTable
+from packwarden.artifacts.units import UnitTable
 from packwarden.cache import gate
+from packwarden.enforce import decide_in
+from packwarden.model.finding import Finding, Severity
 from tests.support.gitrepo import git, make_repo, stage, write_files
 
 GOOD = "name: good.skill\nversion: 1.0.0\nstatus: draft\n"
@@ -26,8 +28,14 @@ def repo(tmp_path: Path) -> Path:
     return make_repo(tmp_path / "repo", {"skills/a/skill.yaml": GOOD, "README.md": "x\n"})
 
 
-def answer(repo: Path, strict: bool = False, pack: str | None = None) -> gate.Answer | None:
-    return gate.answer(os.path.realpath(repo), pack, strict)
+def answer(repo: Path, strict: bool = False, pack: str | None = None) -> tuple[int, list[dict[str, object]]] | None:
+    """The gate's answer from the memo: its exit code and what blocks, decided as ``check`` decides."""
+    found = gate.recall(os.path.realpath(repo), pack, strict)
+    if found is None:
+        return None
+    mode, fail_on, raw = found
+    verdict = decide_in([Finding.from_dict(item) for item in raw], mode, Severity(fail_on))
+    return verdict.exit_code, [finding.to_dict() for finding in verdict.blocking]
 
 
 def full(repo: Path, strict: bool = False) -> int:
@@ -172,11 +180,12 @@ def test_a_memo_that_cannot_be_written_only_costs_speed(tmp_path: Path) -> None:
     written = gate.store(
         str(tmp_path / "file" / "memo"),
         inputs={},
-        outside={},
+        outside=[],
         specs=[],
-        blobs={},
-        findings={},
+        units=[],
         policy_findings=[],
+        mode="warn",
+        fail_on="error",
     )
 
     assert written is False
@@ -308,5 +317,5 @@ def test_git_matches_the_pathspecs_exactly_where_the_globs_match(tmp_path: Path)
 
     listed = git(repo, "-c", "core.quotepath=off", "ls-files", "--", *specs).splitlines()
 
-    table = ArtifactTable({"kind": GLOBS})
+    table = UnitTable({"kind": GLOBS})
     assert sorted(listed) == sorted(path for path in PATHS if table.kind_of(path))

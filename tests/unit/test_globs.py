@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from packwarden.artifacts.globs import compile_globs, glob_to_regex
-from packwarden.artifacts.kinds import Artifact, ArtifactTable
+from packwarden.artifacts.units import Unit, UnitTable
+from packwarden.model.globs import compile_globs, glob_to_regex
 from packwarden.model.policy import DEFAULT_ARTIFACTS
 
 
@@ -76,18 +76,19 @@ def test_compiled_globs_are_cached() -> None:
 
 
 def test_the_artifact_table_gives_the_first_matching_kind() -> None:
-    table = ArtifactTable({"skill": ("**/skill.yaml",), "any": ("**",)})
+    table = UnitTable({"skill": ("**/skill.yaml",), "any": ("**",)})
     assert table.kind_of("a/skill.yaml") == "skill"
     assert table.kind_of("a/other.txt") == "any"
-    assert ArtifactTable({}).kind_of("a/skill.yaml") is None
+    assert UnitTable({}).kind_of("a/skill.yaml") is None
 
 
 def test_the_artifact_table_keeps_only_paths_of_a_kind_in_order() -> None:
-    table = ArtifactTable(DEFAULT_ARTIFACTS)
+    table = UnitTable(DEFAULT_ARTIFACTS)
     paths = ["README.md", "skills/b/skill.yaml", "agents/a/agent.yml", "skill.yaml", "agents/a/agent.json"]
-    assert table.artifacts(paths) == [
-        Artifact("skills/b/skill.yaml", "skill"),
-        Artifact("agents/a/agent.yml", "agent"),
-        Artifact("skill.yaml", "skill"),
+    never = lambda: pytest.fail("file units need no listing")  # noqa: E731
+    assert table.units(paths, never) == [
+        Unit("skill", "skills/b/skill.yaml", ("skills/b/skill.yaml",)),
+        Unit("agent", "agents/a/agent.yml", ("agents/a/agent.yml",)),
+        Unit("skill", "skill.yaml", ("skill.yaml",)),
     ]
-    assert table.artifacts([]) == []
+    assert table.units([], never) == []

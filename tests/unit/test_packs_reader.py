@@ -6,6 +6,7 @@ import textwrap
 
 import pytest
 
+from packwarden import checks
 from packwarden.model.errors import PolicyValidationError
 from packwarden.model.finding import Finding, Severity
 from packwarden.model.rule import RuleDoc
@@ -176,7 +177,7 @@ def test_a_rule_without_a_check_is_an_error() -> None:
 @pytest.mark.parametrize("check", ["required: true", "type: string", "allowed_values: [a]", "semver: true"])
 def test_a_text_rule_with_a_check_that_needs_a_field_is_an_error(check: str) -> None:
     assert errors(HEAD + f"  - id: a\n    {check}\n") == [
-        ("pack.invalid", 3, 5, "rule a: only pattern and forbidden_pattern work without a field")
+        ("pack.invalid", 3, 5, f"rule a: only {' and '.join(checks.table().text_keys)} work without a field")
     ]
 
 
@@ -239,8 +240,7 @@ def test_the_validation_error_names_the_first_error_and_counts_the_rest() -> Non
         read(HEAD + "  - id: a\n    field: name\n  - id: b\n    field: name\n")
     assert len(info.value.errors) == 2
     assert str(info.value) == (
-        f"invalid policy: {SOURCE}:3:5: rule a has no check (required, type, pattern, forbidden_pattern, "
-        "allowed_values, forbidden_values, semver, min_length, max_length) (and 1 more)"
+        f"invalid policy: {SOURCE}:3:5: rule a has no check ({', '.join(checks.table().options)}) (and 1 more)"
     )
 
 

@@ -3,17 +3,23 @@
 The gate re-evaluates what the commit will contain, the staged files, right after the
 pre-commit stage checked them. Re-reading and re-checking them would cost a whole hook run; the
 gate's budget is little more than starting Python and asking git what is staged. So a check of
-files in a git work tree leaves this memo: for each artifact it checked, the git blob id of the
-bytes it read and its findings (each marked blocking or not); the blob id of every policy input
-in the repository it read (the config, repository packs, the links to them); the blob id of
-every pack file outside it (built-in packs); and the artifact globs.
+files in a git work tree leaves this memo: for each artifact unit it checked, the git blob id of
+every member it read, the pathspecs that list the unit's members, and its raw findings (as
+found, before any verdict); the blob id of every policy input in the repository (the config,
+repository packs, the links to them); the blob id of every pack file outside it (built-in
+packs); the artifact globs; and the policy's mode and ``fail_on``.
 
 The gate asks git two things at once: what is staged among the artifacts and the policy inputs
 (``git diff --cached`` limited to the globs as ``:(glob)`` pathspecs and the inputs as
-``:(literal)`` ones), and the policy inputs as the index holds them (``git ls-files -s``). Its
-answer is the memo's when every staged artifact was checked with the same bytes, no policy input
-is staged, the index holds every input the policy was built from, and every pack outside the
-repository still has its blob id. Anything else is ``None``: the full re-evaluation decides.
+``:(literal)`` ones), and the index entries of every unit's members and of the inputs
+(``git ls-files -s``). The memo answers when no policy input is staged, the index holds every
+input the policy was built from, every pack outside the repository still has its blob id, every
+staged path is a member of a unit the check saw, and the index lists exactly the members the
+check read, with the same blob ids: a unit's members are found from a listing, so a file added,
+deleted or changed anywhere in a unit is seen. Anything else is ``None``: the full
+re-evaluation decides. The answer is the raw findings of the units with a staged member and of
+the policy; the gate decides on them with the same ``enforce`` step as ``check``.
+
 Blob ids compare contents, so no timestamp can fool the memo. The memo is keyed on the code
 that wrote it (``code_id``) and sealed with a digest of its content (``read_sealed``), so an
 entry damaged or edited on disk is never trusted.
@@ -38,10 +44,10 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from typing import Any
 
-    Answer = tuple[int, list[dict[str, Any]]]  # exit code and the blocking findings (as dicts)
+    Recalled = tuple[str, str, list[dict[str, Any]]]  # mode, fail_on and the raw findings (as dicts)
 
-FORMAT = 2
-MAX_FILES = 2000  # a commit rarely stages more; a larger run (pre-commit run --all-files) leaves no memo
+FORMAT = 3
+MAX_FILES = 2000  # members of the checked units; a larger run (pre-commit run --all-files) leaves no memo
 MAX_OUTSIDE_BYTES = 1_048_576  # load.limits.MAX_PACK_BYTES: a pack file larger is not the one read
 _REGULAR_MODES = ("100644", "100755")
 _LINK_MODE = "120000"
@@ -57,19 +63,40 @@ def memo_path(root: str, pack: str | None, strict: bool) -> str:
     return os.path.join(cache_dir(), "gate", f"{key.hexdigest()}.marshal")
 
 
-def pathspecs(artifacts: "Mapping[str, Sequence[str]]") -> list[str] | None:
-    """Git pathspecs that match what the artifact globs match, or None when one cannot be said.
+def _glob_spec(glob: str) -> "str | None":
+    if any(char in glob for char in _GLOB_SPECIALS):
+        return None
+    return ":(glob)" + (glob.strip("/") + "/**" if glob.endswith("/") else glob)
 
-    packwarden's globs (``artifacts.globs``) read ``*`` and ``**`` as git's ``:(glob)`` magic
+
+def pathspecs(artifacts: "Mapping[str, Sequence[str]]", indexes: "Sequence[str]" = ()) -> "list[str] | None":
+    """Git pathspecs that match what the artifact globs match (and the registry ``indexes``),
+    or None when one cannot be said.
+
+    packwarden's globs (``model.globs``) read ``*`` and ``**`` as git's ``:(glob)`` magic
     does; a glob with any of _GLOB_SPECIALS leaves no memo.
     """
     specs: list[str] = []
     for globs in artifacts.values():
         for glob in globs:
-            if any(char in glob for char in _GLOB_SPECIALS):
+            spec = _glob_spec(glob)
+            if spec is None:
                 return None
-            specs.append(":(glob)" + (glob.strip("/") + "/**" if glob.endswith("/") else glob))
-    return specs
+            specs.append(spec)
+    return [*specs, *(":(literal)" + index for index in indexes)]
+
+
+def member_specs(shape: str, root: str, globs: "Sequence[str]" = ()) -> "list[str] | None":
+    """The pathspecs that list one unit's members in the index: the file; everything below the
+    folder; the registry's index and the manifests matching its ``globs``."""
+    if shape == "file":
+        return [":(literal)" + root]
+    if shape == "folder":
+        return [":(literal)" + root + "/"]
+    specs = [_glob_spec(glob) for glob in globs]
+    if any(spec is None for spec in specs):
+        return None
+    return [":(literal)" + root, *(spec for spec in specs if spec is not None)]
 
 
 def store(
@@ -78,29 +105,33 @@ def store(
     inputs: "Mapping[str, str | None]",
     outside: "Sequence[tuple[str, str, str]]",
     specs: "Sequence[str]",
-    blobs: "Mapping[str, str]",
-    findings: "Mapping[str, list[tuple[bool, dict[str, Any]]]]",
-    policy_findings: "Sequence[tuple[bool, dict[str, Any]]]",
+    units: "Sequence[tuple[str, str, Sequence[str], Mapping[str, str], Sequence[dict[str, Any]]]]",
+    policy_findings: "Sequence[dict[str, Any]]",
+    mode: str,
+    fail_on: str,
 ) -> bool:
     """Write the memo of one check; whether it was.
 
     ``inputs``: repository policy inputs -> blob id (None: absent); ``outside``: pack files
-    outside the repository, as (name asked by, where it was read, blob id); ``blobs``: checked
-    artifact -> blob id.
+    outside the repository, as (name asked by, where it was read, blob id); ``units``: for each
+    checked unit, its shape and root, the pathspecs listing its members, member -> blob id, and
+    its raw findings.
     """
     entry = {
         "inputs": dict(inputs),
         "outside": [list(item) for item in outside],
         "specs": list(specs),
-        "blobs": dict(blobs),
-        "findings": {name: [list(item) for item in items] for name, items in findings.items()},
-        "policy": [list(item) for item in policy_findings],
+        "units": [[shape, root, list(listed), dict(blobs), list(found)] for shape, root, listed, blobs, found in units],
+        "policy": list(policy_findings),
+        "mode": mode,
+        "fail_on": fail_on,
     }
     return write_sealed(path, marshal.dumps(entry))
 
 
-def answer(root: str, pack: "str | None", strict: bool) -> "Answer | None":
-    """The gate's verdict on the staged files from the memo, or None when the memo cannot say."""
+def recall(root: str, pack: "str | None", strict: bool) -> "Recalled | None":
+    """The raw findings a full check of the staged files would find, from the memo, with the
+    mode and ``fail_on`` to decide on them; None when the memo cannot say."""
     body = read_sealed(memo_path(root, pack, strict))
     if body is None:
         return None
@@ -109,21 +140,43 @@ def answer(root: str, pack: "str | None", strict: bool) -> "Answer | None":
         if not _outside_unchanged(entry["outside"]):
             return None
         inputs: dict[str, str | None] = entry["inputs"]
-        staged = _staged(root, entry["specs"], list(inputs))
+        units: list[list[Any]] = entry["units"]
+        listed = [spec for unit in units for spec in unit[2]]
+        staged = _staged(root, entry["specs"], list(inputs), listed)
         if staged is None:
             return None
-        artifacts, indexed = staged
-        if any(name in inputs for name in artifacts) or any(indexed.get(name) != blob for name, blob in inputs.items()):
+        changed, indexed = staged
+        if any(name in inputs for name in changed) or any(indexed.pop(n, None) != blob for n, blob in inputs.items()):
             return None  # a staged policy input (which re-checks everything), or another policy
-        blobs: dict[str, str] = entry["blobs"]
-        if any(blob is None or blobs.get(name) != blob for name, blob in artifacts.items()):
-            return None  # staged after the check, or never checked
-        found: dict[str, list[list[Any]]] = entry["findings"]
-        relevant = [*entry["policy"], *(item for name in artifacts for item in found.get(name, ()))]
-        blocking = [finding for blocks, finding in relevant if blocks]
-        return (1 if blocking else 0), blocking
-    except (OSError, ValueError, EOFError, KeyError, TypeError, AttributeError):
+        relevant = [unit for unit in units if not changed.isdisjoint(unit[3])]
+        if any(all(name not in unit[3] for unit in relevant) for name in changed):
+            return None  # a staged path no checked unit read
+        if any(unit[0] == "registry" for unit in relevant):
+            everything: dict[str, str] = {}
+            for unit in units:
+                everything.update(unit[3])
+            if indexed != everything:
+                return None  # see _same_members
+        elif not all(_same_members(unit[0], unit[1], unit[3], indexed) for unit in relevant):
+            return None  # the index lists other members, or other contents, than the check read
+        return entry["mode"], entry["fail_on"], [*entry["policy"], *(item for unit in relevant for item in unit[4])]
+    except (OSError, ValueError, EOFError, KeyError, TypeError, AttributeError, IndexError):
         return None  # missing, stale or corrupt: the full re-evaluation decides
+
+
+def _same_members(shape: str, root: str, read: "dict[str, str]", indexed: "dict[str, str]") -> bool:
+    """Whether the index holds exactly the members a unit's check read, with the same blobs.
+
+    A file's and a folder's members are told apart by their path. A registry's would need its
+    globs, so a commit touching one is answered only when the index entries listed for all the
+    units hold exactly what all of them read (``recall``).
+    """
+    if shape == "file":
+        return indexed.get(root) == read.get(root)
+    if shape == "folder":
+        prefix = root + "/"
+        return {name: blob for name, blob in indexed.items() if name.startswith(prefix)} == read
+    return False
 
 
 def _outside_unchanged(outside: "list[list[str]]") -> bool:
@@ -146,32 +199,32 @@ def _outside_unchanged(outside: "list[list[str]]") -> bool:
     return True
 
 
-def git_commands(root: str, specs: "Sequence[str]", inputs: "Sequence[str]") -> list[list[str]]:
-    """The gate's two git calls: what is staged among artifacts and inputs, and the inputs as indexed."""
+def git_commands(
+    root: str, specs: "Sequence[str]", inputs: "Sequence[str]", listed: "Sequence[str]"
+) -> list[list[str]]:
+    """The gate's two git calls: what is staged among artifacts and inputs, and the index
+    entries of the inputs and of the checked units' members."""
     literal = [":(literal)" + name for name in inputs]
     return [
         ["git", "-C", root, *OPTIONS, *DIFF_CACHED, "--", *specs, *literal],
-        ["git", "-C", root, *OPTIONS, "ls-files", "-s", "-z", "--", *literal],
+        ["git", "-C", root, *OPTIONS, "ls-files", "-s", "-z", "--", *literal, *listed],
     ]
 
 
 def _staged(
-    root: str, specs: "list[str]", inputs: "list[str]"
-) -> "tuple[dict[str, str | None], dict[str, str]] | None":
-    """The staged artifacts and inputs (path -> blob id, None when not a regular file) and the
-    index entries of the inputs (path -> blob id), from two git calls side by side; None when
-    git fails or an input is in conflict."""
+    root: str, specs: "list[str]", inputs: "list[str]", listed: "list[str]"
+) -> "tuple[set[str], dict[str, str]] | None":
+    """The staged paths among artifacts and inputs, and the index entries (path -> blob id) of
+    the inputs and the listed members, from two git calls side by side; None when git fails,
+    or an entry is in conflict or neither a file nor a link."""
     from packwarden import spawn
 
-    commands = git_commands(root, specs, inputs)
+    commands = git_commands(root, specs, inputs, listed)
     (diff_status, diff_out, _), (list_status, list_out, _) = spawn.run_all(commands, git_environment())
     if diff_status or list_status:
         return None
     parts = diff_out.split(b"\0")
-    artifacts: dict[str, str | None] = {}
-    for meta, name in zip(parts[0::2], parts[1::2], strict=False):
-        fields = meta.decode("ascii").split(" ")  # ":old-mode new-mode old-id new-id status"
-        artifacts[name.decode("utf-8", "surrogateescape")] = fields[3] if fields[1] in _REGULAR_MODES else None
+    changed = {name.decode("utf-8", "surrogateescape") for name in parts[1::2]}
     indexed: dict[str, str] = {}
     for record in list_out.split(b"\0"):
         if record:
@@ -180,4 +233,4 @@ def _staged(
             if stage != "0" or (mode not in _REGULAR_MODES and mode != _LINK_MODE):
                 return None
             indexed[name.decode("utf-8", "surrogateescape")] = blob
-    return artifacts, indexed
+    return changed, indexed

@@ -1,4 +1,5 @@
-"""Per-file results, keyed by what decides them: content, path, kind, policy, and the code.
+"""Per-unit results, keyed by what decides them: every member's path and content, the unit's
+kind and root, the policy, and the code. A result is never served when any file it read changed.
 
 Each row also holds a digest of its key and findings: a row damaged or edited on disk (its
 findings emptied, say) no longer matches it and is not used.
@@ -21,6 +22,7 @@ import sqlite3
 import time
 from collections.abc import Mapping, Sequence
 
+from packwarden.artifacts.units import Unit
 from packwarden.cache.location import cache_dir
 from packwarden.model.code_id import code_id
 from packwarden.model.digest import hasher, hex_digest
@@ -29,17 +31,26 @@ from packwarden.model.finding import Finding
 MAX_ENTRIES = 200_000
 TOUCH_AFTER_SECONDS = 86_400
 MIN_ENTRY_BYTES = 128
-FILE_NAME = "results-v3.sqlite3"  # v1 was in WAL mode, which sticks to a database file; v2 had no seals
+# v1 was in WAL mode, which sticks to a database file; v2 had no seals; v3 keyed files, not units
+FILE_NAME = "results-v4.sqlite3"
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS results "
     "(key TEXT PRIMARY KEY, findings TEXT NOT NULL, seal TEXT NOT NULL, used REAL NOT NULL)"
 )
 
 
-def result_key(policy_digest: str, path: str, kind: str, content: bytes) -> str:
+def result_key(policy_digest: str, unit: Unit, contents: Sequence[tuple[str, bytes]]) -> str:
+    """The key of one unit's result: ``contents`` holds every member that exists, with its bytes.
+
+    Each member is framed by its path and length, so no two different sets of members (a byte
+    moved from one file into the next, a file renamed) hash alike.
+    """
     digest = hasher()
-    digest.update(f"{code_id()}\0{policy_digest}\0{kind}\0{path}\0".encode("utf-8", "surrogateescape"))
-    digest.update(content)
+    head = f"{code_id()}\0{policy_digest}\0{unit.kind}\0{unit.root}\0{unit.refers}\0{len(contents)}\0"
+    digest.update(head.encode("utf-8", "surrogateescape"))
+    for path, content in contents:
+        digest.update(f"{path}\0{len(content)}\0".encode("utf-8", "surrogateescape"))
+        digest.update(content)
     return digest.hexdigest()
 
 

@@ -1,8 +1,10 @@
 """Check kinds, one module each, in one explicit table (``KINDS``).
 
 Each module declares the rule keys it reads (``OPTIONS``, see ``checks.option``), whether it
-needs a ``field`` (``NEEDS_FIELD``), its ``check`` function, and in its docstring its
-documentation (``docs/rules/checks.md`` is generated from them). A rule's params name the
+needs a ``field`` (``NEEDS_FIELD``), what it looks at (``SCOPE``: ``"document"``, one loaded
+file at a time, the default; or ``"unit"``, a whole artifact unit with all its members, see
+``target.UnitTarget``), its ``check`` function, and in its docstring its documentation
+(``docs/rules/checks.md`` is generated from them). A rule's params name the
 checks it runs: ``{field: name, pattern: ..., required: true}`` runs ``required`` and
 ``pattern``. The pack schema and the pack reader are derived from this table, so a new kind is
 one module and one line in ``KINDS``.
@@ -20,8 +22,11 @@ from packwarden.checks import (
     forbidden_values,
     length,
     pattern,
+    registry,
     required,
+    required_file,
     semver,
+    step_section,
     value_type,
 )
 from packwarden.checks.option import Option
@@ -41,6 +46,9 @@ KINDS: tuple[ModuleType, ...] = (
     forbidden_values,
     semver,
     length,
+    required_file,
+    step_section,
+    registry,
 )
 
 
@@ -50,6 +58,7 @@ class CheckKind(Record):
     needs_field: bool
     module: ModuleType
     keys: frozenset[str]  # every option of the module: a rule with any of them runs it
+    scope: str = "document"  # or "unit": the check sees a whole unit (``UnitTarget``)
 
     @property
     def doc(self) -> str:
@@ -59,7 +68,7 @@ class CheckKind(Record):
 class Table:
     """What is derived from a table of check kinds (a plain class, for the reason in ``Option``)."""
 
-    __slots__ = ("checks", "options", "run_order", "text_keys")
+    __slots__ = ("checks", "options", "run_order", "text_keys", "unit_keys")
 
     def __init__(self, kinds: tuple[ModuleType, ...]) -> None:
         self.checks: dict[str, CheckKind] = {}  # by option key, in run order
@@ -72,11 +81,14 @@ class Table:
                 if option.key in self.options:
                     raise ValueError(f"check option {option.key!r} is declared twice")
                 self.options[option.key] = option
-                self.checks[option.key] = CheckKind(option.key, module.check, module.NEEDS_FIELD, module, keys)
+                scope = getattr(module, "SCOPE", "document")
+                self.checks[option.key] = CheckKind(option.key, module.check, module.NEEDS_FIELD, module, keys, scope)
             run_order.append(self.checks[declared[0].key])
         self.run_order = tuple(run_order)  # each module once
-        # the options that also work without a field, on the file's text
+        # the options that also work without a field: on the file's text, or on a whole unit
         self.text_keys = tuple(key for key, kind in self.checks.items() if not kind.needs_field)
+        # the options of unit checks, which take no field at all
+        self.unit_keys = tuple(key for key, kind in self.checks.items() if kind.scope == "unit")
 
 
 @functools.lru_cache(maxsize=8)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from packwarden.checks.fieldpath import Located, Resolution
+from packwarden.load.document import Document
 from packwarden.model.pattern import Budget
 from packwarden.model.record import Record
 
@@ -22,8 +25,23 @@ class Target(Record):
     budget: Budget
 
 
+class UnitTarget(Record):
+    """A whole artifact unit for a unit check (``SCOPE = "unit"``): its kind, its root (the
+    manifest, the run's folder, the registry's index) and every member file that exists, by
+    repository path in sorted order, loaded by its kind's loader (None: present, not parsed)."""
+
+    kind: str
+    root: str
+    members: Mapping[str, Document | None]
+    budget: Budget
+
+
 class Hit(Record):
-    """A violation before the engine turns it into a Finding."""
+    """A violation before the engine turns it into a Finding.
+
+    ``path``: the member file it is in, or the unit's root for something missing from the
+    unit; empty for the document a document check was given.
+    """
 
     message: str
     line: int
@@ -31,6 +49,8 @@ class Hit(Record):
     field: str = ""
     value: Any = None
     detail: str = ""  # "field = value", appended to a pack's own message; empty for text matches
+    path: str = ""
+    fix: str = ""  # a fix for this hit (a did-you-mean); empty: the rule's fix
 
 
 def show(value: Any) -> str:

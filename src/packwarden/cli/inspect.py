@@ -39,19 +39,41 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_color(parser)
 
 
-def read(path: str) -> Document:
+def loader_for(policy: EffectivePolicy, path: str) -> str:
+    """How ``check`` reads ``path``: by the kind of artifact the policy says it is (its unit's
+    loader); a file that is no artifact by its name: ``.json`` as JSON, ``.md`` as markdown,
+    anything else as YAML."""
+    import os
+
+    from packwarden.artifacts.units import Unit, UnitTable
+    from packwarden.model.kinds import spec_of
+    from packwarden.runner import loader_of
+    from packwarden.workspace import find_root
+
+    root = find_root(os.path.dirname(os.path.realpath(path)) or ".")[0]
+    relative = os.path.relpath(os.path.realpath(path), root).replace(os.sep, "/")
+    table = UnitTable(policy.artifacts)
+    kind = table.kind_of(relative)
+    if kind is not None:
+        return spec_of(kind).loader
+    folder = table.folder_of(relative)
+    if folder is not None:
+        return loader_of(Unit(folder[0], folder[1], ()), relative) or "text"
+    return "json" if path.endswith(".json") else "markdown" if path.endswith(".md") else "yaml"
+
+
+def read(policy: EffectivePolicy, path: str) -> Document:
     """``path`` loaded as ``check`` loads it."""
-    from packwarden.artifacts.kinds import Artifact
     from packwarden.load.document import Document, Problem
     from packwarden.load.files import read_capped
     from packwarden.load.limits import MAX_FILE_BYTES
+    from packwarden.load.loaders import load
     from packwarden.model import builtin_rules as R
-    from packwarden.runner import load_document
 
     raw = read_capped(path, MAX_FILE_BYTES)
     if raw is None:
         return Document("", None, (Problem(R.PATH_UNREADABLE, "no such file"),))
-    return load_document(Artifact(path, ""), raw)
+    return load(loader_for(policy, path), raw)
 
 
 def findings_of(policy: EffectivePolicy, path: str, document: Document) -> list[Finding]:
@@ -153,7 +175,7 @@ def run(args: argparse.Namespace) -> int:
     color = use_color(args.color, sys.stdout)
     refused = False
     for path in args.files:
-        document = read(path)
+        document = read(policy, path)
         findings = findings_of(policy, path, document)
         refused = refused or bool(findings)
         match = resolve_field(document.data, args.field) if args.field is not None and not findings else None

@@ -90,33 +90,10 @@ def _test_result(pack: str, files: list[str]) -> CheckResult:
     repository's ``.packwarden/policy.yml`` and without the result cache."""
     import os
 
-    from packwarden.api import CheckResult
-    from packwarden.artifacts.kinds import ArtifactTable
-    from packwarden.enforce import decide
-    from packwarden.engine import builtin_finding
-    from packwarden.model import builtin_rules as R
-    from packwarden.model.errors import UsageError
-    from packwarden.runner import default_jobs, run_checks
-    from packwarden.workspace import DiskFiles, find_root
+    from packwarden.api import check_against
+    from packwarden.workspace import find_root
 
-    missing = [path for path in files if not os.path.lexists(path)]
-    if missing:
-        raise UsageError(f"no such file or directory: {', '.join(missing)}")
-    here = os.path.realpath(os.getcwd())
-    root, in_git = find_root(here)
-    policy = _policy(pack, root)
-    source = DiskFiles(root, in_git)
-    wanted = [os.path.relpath(os.path.normpath(os.path.join(here, p)), root).replace(os.sep, "/") for p in files]
-    candidates = source.expand(wanted)
-    findings = [
-        builtin_finding(policy, R.PATH_OUTSIDE_REPO, "is outside the repository", path)
-        for path in candidates
-        if path.startswith("../")
-    ]
-    artifacts = ArtifactTable(policy.artifacts).artifacts(p for p in candidates if not p.startswith("../"))
-    checked, count = run_checks(policy, source, artifacts, use_cache=False, jobs=default_jobs())
-    ordered = tuple(sorted([*policy.warnings, *findings, *checked], key=lambda finding: finding.sort_key))
-    return CheckResult(ordered, count, policy, decide(ordered, policy))
+    return check_against(_policy(pack, find_root(os.path.realpath(os.getcwd()))[0]), files)
 
 
 def _test(pack: str, files: list[str], color: bool) -> int:

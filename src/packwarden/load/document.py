@@ -45,12 +45,26 @@ class Problem(Record):
     fix: str = ""  # how to write it so that it reads; empty: the rule's usual hint
 
 
+class Heading(Record):
+    """A markdown heading as a reader sees it (never one inside code, or an HTML comment)."""
+
+    level: int  # 1 for ``#``, 2 for ``##`` (and for a setext heading underlined with ``-``)
+    text: str  # the heading's inline text, trimmed
+    line: int
+    column: int
+
+
 class Document(Record):
-    """A loaded file: its text, its data (None when it could not be parsed) and problems."""
+    """A loaded file: its text, its data (None when it could not be parsed) and problems.
+
+    A markdown document's ``data`` is its front matter (a mapping, or None without one) and
+    ``headings`` its outline; YAML and JSON documents have no headings.
+    """
 
     text: str
     data: Any = None
     problems: tuple[Problem, ...] = ()
+    headings: tuple[Heading, ...] = ()
 
     @property
     def ok(self) -> bool:

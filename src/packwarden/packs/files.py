@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import posixpath
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from packwarden.load.document import Problem
 from packwarden.load.files import read_capped
@@ -23,6 +23,7 @@ from packwarden.load.limits import MAX_PACK_BYTES
 from packwarden.model import builtin_rules as R
 from packwarden.model.digest import git_blob_id
 from packwarden.model.record import Record
+from packwarden.packs.inputs import CONFIG_PATH
 
 BUILTIN = "<builtin>/"
 
@@ -125,6 +126,38 @@ class PackFiles:
             if pack_file.in_repo:
                 paths.update((pack_file.name, pack_file.resolved, *(link for link, _ in pack_file.links)))
         return paths
+
+    def governs(self) -> PolicyInputMap:
+        """The policy inputs in the repository and what each governs (see ``PolicyInputMap``)."""
+        return PolicyInputMap({CONFIG_PATH: None, **dict.fromkeys(self.repo_inputs())})
+
+
+class PolicyInputMap:
+    """Every repository file the policy is built from, with the artifact kinds it governs.
+
+    ``None`` governs everything: the config and the packs (with their ``extends`` chain and the
+    links on the way) change every rule. Inputs that govern less (a plugin contract governs
+    plugins) name their kinds. A change to an input re-checks what it governs, at every entry
+    point; asking here is the one way any of them finds out.
+    """
+
+    def __init__(self, governs: dict[str, frozenset[str] | None]) -> None:
+        self.governs = governs
+
+    def paths(self) -> list[str]:
+        return sorted(self.governs)
+
+    def touched(self, changed: Iterable[str]) -> frozenset[str] | None:
+        """What the ``changed`` paths re-check: None for everything, else the kinds (empty:
+        nothing, when no input changed)."""
+        kinds: set[str] = set()
+        for path in changed:
+            if path in self.governs:
+                governed = self.governs[path]
+                if governed is None:
+                    return None
+                kinds |= governed
+        return frozenset(kinds)
 
 
 class DiskRepo:

@@ -1,0 +1,45 @@
+"""The artifact kinds: what shape each kind's unit has and how its files are read.
+
+One explicit table. A pack's ``artifacts`` map says *where* a kind's units are (globs); this
+table says *what* they are, so nothing is guessed from a file's extension:
+
+- a ``file`` unit is one file, read by the kind's loader;
+- a ``folder`` unit is a folder (its glob ends with ``/``) and every file below it; members
+  matching ``parsed`` are read by the loader, the others only have to exist;
+- a ``registry`` unit is an index file (read as JSON) and the manifests it lists (read by their
+  own kind's loader); the pack's ``requirements.registry`` says where they are, not ``artifacts``.
+"""
+
+from __future__ import annotations
+
+from packwarden.model.record import Record
+
+LOADERS = ("yaml", "json", "markdown", "text")  # text: the bytes as text, nothing parsed
+
+
+class KindSpec(Record):
+    name: str
+    shape: str  # "file", "folder" or "registry"
+    loader: str  # one of LOADERS
+    mapping: bool = False  # the document must be a mapping (a manifest's top level)
+    parsed: tuple[str, ...] = ()  # folder units: member globs (relative to the folder) that are read
+
+
+KINDS: dict[str, KindSpec] = {
+    spec.name: spec
+    for spec in (
+        KindSpec("skill", "file", "yaml", mapping=True),
+        KindSpec("agent", "file", "yaml", mapping=True),
+        KindSpec("plugin", "file", "json", mapping=True),
+        KindSpec("capability", "file", "yaml", mapping=True),
+        KindSpec("protocol", "folder", "markdown", parsed=("**/*.md",)),
+        KindSpec("registry", "registry", "json"),
+        KindSpec("commit", "file", "text"),
+    )
+}
+KNOWN_KINDS = tuple(KINDS)
+
+
+def spec_of(kind: str) -> KindSpec:
+    """The spec of ``kind``; an unknown kind (a pack validated before this table grew) reads as YAML."""
+    return KINDS.get(kind) or KindSpec(kind, "file", "yaml", mapping=True)
