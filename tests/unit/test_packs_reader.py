@@ -248,6 +248,7 @@ def test_the_validation_error_names_the_first_error_and_counts_the_rest() -> Non
 
 
 def test_reserved_sections_are_accepted_with_a_warning_each() -> None:
+    """``requirements`` is enforced (``packs.requirements``); the others are carried."""
     pack = read(
         """\
         meta: {key: t, version: '1'}
@@ -262,7 +263,7 @@ def test_reserved_sections_are_accepted_with_a_warning_each() -> None:
     assert [(w.rule, w.severity, w.line, w.column, w.message) for w in pack.warnings] == [
         ("pack.meaningless", Severity.WARNING, line, 1, f"section {name!r} is not enforced by this packwarden version")
         for line, name in enumerate(
-            ["requirements", "plugin_contract", "capabilities", "decisions", "clarifications", "constraints"], start=2
+            ["plugin_contract", "capabilities", "decisions", "clarifications", "constraints"], start=3
         )
     ]
     assert all(w.path == SOURCE for w in pack.warnings)

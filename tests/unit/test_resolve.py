@@ -234,7 +234,7 @@ def test_pack_enforcement_artifacts_and_defaults_are_folded_with_origins(tmp_pat
           skill: ["skills/*/skill.yaml"]
           plugin: ["plugins/*/"]
         defaults: {models: {default: small}}
-        requirements: {x: 1}
+        constraints: {x: 1}
         """,
         ),
     )
@@ -252,7 +252,7 @@ def test_pack_enforcement_artifacts_and_defaults_are_folded_with_origins(tmp_pat
     assert policy.artifacts["plugin"] == ("plugins/*/",)
     assert policy.origins["artifacts:skill"] == "pack team@1.0"
     assert policy.defaults == {"models": {"default": "small"}}
-    assert [w.message for w in policy.warnings] == ["section 'requirements' is not enforced by this packwarden version"]
+    assert [w.message for w in policy.warnings] == ["section 'constraints' is not enforced by this packwarden version"]
 
 
 def test_a_child_that_does_not_set_the_mode_keeps_the_parent_mode(tmp_path: Path) -> None:

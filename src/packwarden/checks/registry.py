@@ -155,6 +155,8 @@ def check(rule: Rule, target: UnitTarget) -> Iterator[Hit]:
         return
     wanted = rule.params.get(CHECK)  # None: every check
     index, key, kind = str(spec["path"]), str(spec.get("key") or "name"), str(spec["kind"])
+    if index != target.root:
+        return  # another registry's unit: each rule checks the registry it names
     bad: list[Hit] = []
     entries = _entries(index, str(spec["list"]), key, target, bad)
     manifests = _manifests(index, key, kind, target, bad)

@@ -31,10 +31,10 @@ KINDS: dict[str, KindSpec] = {
         KindSpec("skill", "file", "yaml", mapping=True),
         KindSpec("agent", "file", "yaml", mapping=True),
         KindSpec("plugin", "file", "json", mapping=True),
-        KindSpec("capability", "file", "yaml", mapping=True),
         KindSpec("protocol", "folder", "markdown", parsed=("**/*.md",)),
-        KindSpec("registry", "registry", "json"),
+        KindSpec("capability", "file", "yaml", mapping=True),
         KindSpec("commit", "file", "text"),
+        KindSpec("registry", "registry", "json"),
     )
 }
 KNOWN_KINDS = tuple(KINDS)

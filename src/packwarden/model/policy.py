@@ -20,6 +20,7 @@ DEFAULT_ARTIFACTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
         "skill": ("**/skill.yaml", "**/skill.yml"),
         "agent": ("**/agent.yaml", "**/agent.yml"),
+        "protocol": (".protocols/*/",),
     }
 )
 

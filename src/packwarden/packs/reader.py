@@ -15,6 +15,7 @@ from packwarden.model import builtin_rules as R
 from packwarden.model.errors import PolicyValidationError
 from packwarden.model.field import FieldPathError, parse_field
 from packwarden.model.finding import Finding, Severity
+from packwarden.model.kinds import spec_of
 from packwarden.model.record import Record
 from packwarden.model.rule import Rule, RuleDoc
 from packwarden.packs import betty
@@ -98,6 +99,19 @@ def _is_inert(option: Option, value: object) -> bool:
     return any(type(value) is type(inert) and value == inert for inert in option.inert)
 
 
+def usable_params(rule_id: str, params: dict[str, Any], mark: Mark, problems: Problems) -> bool:
+    """Whether every check option's value is usable (each option's ``problem``), after
+    reporting the first that is not."""
+    options = checks.table().options
+    for key, value in params.items():
+        why_unusable = options[key].problem
+        problem = why_unusable(value) if why_unusable is not None else None
+        if problem is not None:
+            problems.error(f"rule {rule_id}: {problem}", mark)
+            return False
+    return True
+
+
 def compile_rule(spec: RuleSpec, ref: str, source: str, node: Any, problems: Problems) -> Rule | None:
     """The engine's Rule for a validated RuleSpec, or None after reporting why not.
 
@@ -115,6 +129,14 @@ def compile_rule(spec: RuleSpec, ref: str, source: str, node: Any, problems: Pro
     if not params:
         problems.error(f"rule {spec.id} has no check ({', '.join(options)})", mark)
         return None
+    unit_keys = sorted(set(params) & set(table.unit_keys))
+    if unit_keys and len(unit_keys) < len(params):
+        others = ", ".join(sorted(set(params) - set(unit_keys)))
+        problems.error(f"rule {spec.id}: {unit_keys[0]} checks a whole unit; put {others} in a rule of its own", mark)
+        return None
+    if unit_keys and spec.field is not None:
+        problems.error(f"rule {spec.id}: {unit_keys[0]} checks a whole unit and takes no field", mark)
+        return None
     if spec.field is None and set(params) - set(table.text_keys):
         problems.error(f"rule {spec.id}: only {' and '.join(table.text_keys)} work without a field", mark)
         return None
@@ -124,12 +146,8 @@ def compile_rule(spec: RuleSpec, ref: str, source: str, node: Any, problems: Pro
         except FieldPathError as exc:
             problems.error(f"rule {spec.id}: {exc}", mark)
             return None
-    for key, value in params.items():
-        why_unusable = options[key].problem
-        problem = why_unusable(value) if why_unusable is not None else None
-        if problem is not None:
-            problems.error(f"rule {spec.id}: {problem}", mark)
-            return None
+    if not usable_params(spec.id, params, mark, problems):
+        return None
     bad_kinds = [(index, unknown_kind(kind)) for index, kind in enumerate(spec.applies_to)]
     for index, problem in bad_kinds:
         if problem is not None:
@@ -179,8 +197,37 @@ def compile_rules(specs: Sequence[RuleSpec], raw: Any, ref: str, source: str, pr
 def _check_artifact_kinds(spec: PackSpec, data: PosDict, problems: Problems) -> None:
     for kind in spec.artifacts:
         problem = unknown_kind(kind)
+        if problem is None and spec_of(kind).shape == "registry":
+            problem = "a registry unit is where requirements.registry says, not an artifact glob"
         if problem is not None:
             problems.error(f"artifacts: {problem}", key_mark(walk(data, ("artifacts",)), kind))
+
+
+def _required(
+    spec: PackSpec, data: PosDict, ref: str, source: str, defined: set[str], problems: Problems
+) -> list[Rule]:
+    """The rules of the pack's ``requirements``, checked as written rules are."""
+    from packwarden.packs.requirements import requirement_rules
+
+    section = walk(data, ("requirements",))
+    if spec.requirements is not None and spec.requirements.commit_message is not None:
+        problems.warn(
+            "requirements.commit_message is not enforced by this version", key_mark(section, "commit_message")
+        )
+    rules = []
+    for rule in requirement_rules(spec.requirements, data, ref, source, problems):
+        mark = (rule.line, rule.column)
+        registry = rule.params.get("registry")
+        kind = str(registry["kind"]) if isinstance(registry, dict) else ""
+        if kind and (unknown_kind(kind) or spec_of(kind).shape != "file"):
+            why = unknown_kind(kind) or f"kind {kind!r} is not a kind of manifest file"
+            problems.error(f"requirements.registry: {why}", mark)
+        elif rule.id in defined:
+            problems.error(f"rule id {rule.id} is defined twice: in rules and by requirements", mark)
+        elif usable_params(rule.id, dict(rule.params), mark, problems):
+            rules.append(rule)
+            defined.add(rule.id)
+    return rules
 
 
 def read_pack(raw: bytes, source: str) -> LoadedPack:
@@ -213,6 +260,7 @@ def read_pack(raw: bytes, source: str) -> LoadedPack:
     _check_artifact_kinds(spec, data, problems)
     ref = f"{spec.meta.key}@{spec.meta.version}"
     rules = compile_rules(spec.rules, data.get("rules"), ref, source, problems)
+    rules.extend(_required(spec, data, ref, source, {rule.id for rule in rules}, problems))
     problems.raise_if_errors()
     extends_marks = tuple(locate(data, ("extends", index)) for index in range(len(spec.extends)))
     return LoadedPack(ref, source, spec, tuple(rules), tuple(problems.warnings), extends_marks)

@@ -15,6 +15,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 
 from packwarden import checks
 from packwarden.checks.option import Option, is_scalar
+from packwarden.model import kinds
 from packwarden.model.record import Record
 
 SeverityName = Literal["info", "warning", "error", "block"]
@@ -56,7 +57,6 @@ Kinds = Annotated[list[str], BeforeValidator(_one_or_list)]
 
 # Sections that DESIGN.md reserves for later capabilities; a pack may carry them already.
 RESERVED_SECTIONS = (
-    "requirements",
     "plugin_contract",
     "capabilities",
     "decisions",
@@ -88,6 +88,32 @@ class Example(_Strict):
     good: str = ""
 
 
+Texts = list[str]  # for models with a field named ``list``, which hides the type in their body
+
+
+class RegistrySpec(_Strict):
+    """One registry: an index file and the manifests of one kind it must list."""
+
+    path: str = Field(min_length=1, max_length=512)
+    list: str = Field(min_length=1, max_length=128)
+    key: str = Field(default="name", min_length=1, max_length=128)
+    kind: str = Field(min_length=1, max_length=64)
+    match: Texts = []
+    manifests: Texts = []
+
+
+class Requirements(_Strict):
+    """``requirements``: compiled into rules by ``packs.requirements``. A list left out takes its
+    default; an empty list asks for nothing."""
+
+    protocol_files: list[str] | None = None  # default: plan.md, context.md, log.md
+    step_files: list[str] | None = None  # default: step-*.md, steps/*.md
+    step_sections: list[str] | None = None  # default: Sub-tasks, Verification, Rollback, Definition of Done
+    artifacts: list[str] = []
+    registry: list[RegistrySpec] = []
+    commit_message: Any = None  # the strict-mode gate's; carried, not enforced by this version
+
+
 class RuleFields(_Strict):
     """The keys every rule has; ``RuleSpec`` adds the check kinds' options."""
 
@@ -109,7 +135,7 @@ class PackFields(_Strict):
     defaults: dict[str, Any] = {}
     artifacts: dict[str, list[str]] = {}
     rules: list[RuleFields] = []  # RuleSpec in PackSpec
-    requirements: Any = None
+    requirements: Requirements | None = None
     plugin_contract: Any = None
     capabilities: Any = None
     decisions: Any = None
@@ -187,4 +213,4 @@ TEXT_CHECK_KEYS = checks.table().text_keys
 INERT_CHECK_VALUES: dict[str, tuple[object, ...]] = {
     key: option.inert for key, option in checks.table().options.items() if option.inert
 }
-KNOWN_KINDS = ("skill", "agent", "plugin", "protocol", "capability", "commit", "registry")
+KNOWN_KINDS = kinds.KNOWN_KINDS

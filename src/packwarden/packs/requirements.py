@@ -1,0 +1,173 @@
+"""The ``requirements`` section of a pack, compiled into ordinary rules with stable ids.
+
+One evaluation mechanism: a required protocol file, a required step section and a registry
+check are rules like any other (``checks.required_file``, ``checks.step_section``,
+``checks.registry``), so their findings, severities (``enforcement.severities``), ``disable``
+and ``packwarden explain`` work as for every rule. Ids:
+
+- ``protocol.missing-file.<file>``, ``protocol.missing-artifact.<file>``;
+- ``protocol.missing-step-section.<slug>`` (``Definition of Done`` -> ``definition-of-done``);
+- ``registry.<list>.malformed``, ``.missing-manifest``, ``.missing-entry``, ``.mismatch.<field>``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from packwarden.model.finding import Severity
+from packwarden.model.rule import Rule, RuleDoc
+from packwarden.packs.locate import locate, walk
+from packwarden.packs.schema import Requirements
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from packwarden.packs.reader import Problems
+
+DEFAULT_PROTOCOL_FILES = ("plan.md", "context.md", "log.md")
+DEFAULT_STEP_FILES = ("step-*.md", "steps/*.md")
+DEFAULT_STEP_SECTIONS = ("Sub-tasks", "Verification", "Rollback", "Definition of Done")
+
+_FILE_WHY = {
+    "plan.md": "what the run is for and the steps it takes, in order",
+    "context.md": "what the run starts from: the repository, the constraints, the decisions already made",
+    "log.md": "what happened, step by step, so that the run can be reviewed and resumed",
+}
+_SECTION_WHY = {
+    "sub-tasks": "the concrete pieces of work the step is made of",
+    "verification": "how to tell that the step did what it should",
+    "rollback": "how to undo the step when it goes wrong",
+    "definition-of-done": "when the step is finished",
+}
+
+
+def slug(text: str) -> str:
+    """``Definition of Done`` -> ``definition-of-done``: a rule id part from a name."""
+    return re.sub(r"[^a-z0-9_.]+", "-", text.strip().lower()).strip("-.") or "x"
+
+
+def _rule(rid: str, params: dict[str, Any], kind: str, where: tuple[str, str, tuple[int, int]], **doc: str) -> Rule:
+    ref, source, (line, column) = where
+    return Rule(
+        id=rid,
+        severity=Severity.ERROR,
+        pack=ref,
+        params=params,
+        applies_to=(kind,),
+        message=doc["message"],
+        fix=doc["fix"],
+        doc=RuleDoc(doc["summary"], doc["why"], doc["bad"], doc["good"]),
+        source=source,
+        line=line,
+        column=column,
+    )
+
+
+def _protocol(spec: Requirements, data: Any, ref: str, source: str) -> list[Rule]:
+    rules = []
+    files = DEFAULT_PROTOCOL_FILES if spec.protocol_files is None else spec.protocol_files
+    for index, name in enumerate(files):
+        where = (ref, source, locate(data, ("protocol_files", index)))
+        purpose = _FILE_WHY.get(name, "what the pack asks every run to keep")
+        rules.append(
+            _rule(
+                f"protocol.missing-file.{slug(name)}",
+                {"required_file": name},
+                "protocol",
+                where,
+                message="",
+                fix=f"add {name} to the run's folder: {purpose}",
+                summary=f"Every protocol run has {name}.",
+                why=f"{name} holds {purpose}; without it a reviewer cannot follow or resume the run.",
+                bad=f".protocols/run1/ without {name}",
+                good=f".protocols/run1/{name}",
+            )
+        )
+    for index, name in enumerate(spec.artifacts):
+        where = (ref, source, locate(data, ("artifacts", index)))
+        rules.append(
+            _rule(
+                f"protocol.missing-artifact.{slug(name)}",
+                {"required_file": name},
+                "protocol",
+                where,
+                message="",
+                fix=f"write {name} in the run's folder, or say in log.md why the run produced none",
+                summary=f"Every protocol run holds the output {name}.",
+                why="A run's outputs are what the next run and the reviewer build on; "
+                "a run without them cannot be checked.",
+                bad=f".protocols/run1/ without {name}",
+                good=f".protocols/run1/{name}",
+            )
+        )
+    sections = DEFAULT_STEP_SECTIONS if spec.step_sections is None else spec.step_sections
+    step_files = list(spec.step_files or DEFAULT_STEP_FILES)
+    for index, section in enumerate(sections):
+        where = (ref, source, locate(data, ("step_sections", index)))
+        purpose = _SECTION_WHY.get(slug(section), "what the pack asks every step to say")
+        rules.append(
+            _rule(
+                f"protocol.missing-step-section.{slug(section)}",
+                {"step_section": section, "step_files": step_files},
+                "protocol",
+                where,
+                message="",
+                fix=f"add a heading '## {section}' to the step: {purpose}",
+                summary=f"Every step of a protocol run has a '{section}' section.",
+                why=f"The '{section}' section says {purpose}; a step without it cannot be reviewed or undone safely.",
+                bad="## Sub-tasks\n- rename the table",
+                good=f"## {section}\n...",
+            )
+        )
+    return rules
+
+
+def _registries(spec: Requirements, data: Any, ref: str, source: str, problems: Problems) -> list[Rule]:
+    rules = []
+    seen: dict[str, int] = {}
+    for index, registry in enumerate(spec.registry):
+        mark = locate(data, ("registry", index))
+        name = slug(registry.list)
+        if name in seen:
+            problems.error(f"requirements.registry: list {registry.list!r} is also entry {seen[name]}", mark)
+            continue
+        seen[name] = index
+        described = registry.model_dump(exclude_defaults=False)
+        where = (ref, source, mark)
+        base = {"registry": described}
+        noun = f"{registry.kind} manifest"
+        checks = [
+            ("malformed", {}, f"{registry.path} must hold a list '{registry.list}' of entries, one per name"),
+            ("missing-manifest", {}, f"every entry of {registry.path} names a {noun}"),
+            ("missing-entry", {}, f"every {noun} is listed in {registry.path}"),
+            *((f"mismatch.{slug(field)}", {"registry_field": field}, f"{field} agrees") for field in registry.match),
+        ]
+        for check, extra, summary in checks:
+            which = "mismatch" if check.startswith("mismatch.") else check
+            rules.append(
+                _rule(
+                    f"registry.{name}.{check}",
+                    {**base, "registry_check": which, **extra},
+                    "registry",
+                    where,
+                    message="",
+                    fix="make the registry and the manifests agree: edit one of them, or regenerate the registry",
+                    summary=f"Registry {registry.path}: {summary}.",
+                    why="Tools look manifests up in the registry: an entry without a manifest points nowhere, a "
+                    "manifest without an entry cannot be found, and stale fields make tools run the wrong version.",
+                    bad=f'{registry.path}: {{"{registry.list}": [{{"{registry.key}": "gone.skill"}}]}}',
+                    good=f'{registry.path}: {{"{registry.list}": [{{"{registry.key}": "data.transform"}}]}}',
+                )
+            )
+    return rules
+
+
+def compile_requirements(spec: Requirements, data: Any, ref: str, source: str, problems: Problems) -> list[Rule]:
+    """The rules ``requirements`` stands for; ``data`` is the positioned section."""
+    return [*_protocol(spec, data, ref, source), *_registries(spec, data, ref, source, problems)]
+
+
+def requirement_rules(spec: Requirements | None, raw: Any, ref: str, source: str, problems: Problems) -> list[Rule]:
+    if spec is None:
+        return []
+    return compile_requirements(spec, walk(raw, ("requirements",)), ref, source, problems)
