@@ -41,6 +41,37 @@ def test_manifest_is_valid() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+def _sample(glob: str) -> str:
+    """A path ``glob`` matches: ``**`` and ``*`` filled in, a folder given a markdown file."""
+    path = glob.replace("**/", "deep/er/").replace("*", "x")
+    return path + "plan.md" if path.endswith("/") else path
+
+
+def test_the_hook_receives_every_path_the_policy_can_use() -> None:
+    """The hook's file filter, against the table it must cover: every artifact glob of every
+    built-in pack and the policy inputs (the config, and repository packs wherever the config
+    says they live). A ``files:`` regex derived from the built-in globs would keep out the
+    artifacts of a repository pack's own globs (a silent pass), so the hook takes every file and
+    link and policy-check selects by the effective policy: the filter matches everything, and
+    pre-commit's own matching is asked about each path of the table."""
+    import yaml
+    from cfgv import apply_defaults
+    from pre_commit.clientlib import MANIFEST_HOOK_DICT
+    from pre_commit.commands.run import filter_by_include_exclude
+
+    from packwarden.api import resolve
+    from packwarden.packs.builtin import builtin_refs
+
+    (raw,) = [h for h in yaml.safe_load((REPO_ROOT / ".pre-commit-hooks.yaml").read_text()) if h["id"] == HOOK_ID]
+    hook = apply_defaults(raw, MANIFEST_HOOK_DICT)  # the filters pre-commit uses, defaults filled in
+    globs = {glob for ref in builtin_refs() for kinds in resolve(pack=ref).artifacts.values() for glob in kinds}
+    table = {_sample(glob) for glob in globs}
+    table |= {".packwarden/policy.yml", ".packwarden/packs/ours.yaml", "elsewhere/pack.yml", "manifests/x.yml"}
+
+    assert list(filter_by_include_exclude(sorted(table), hook["files"], hook["exclude"])) == sorted(table)
+    assert hook["types"] == [] and set(hook["types_or"]) == {"file", "symlink"}
+
+
 # --- pre-commit try-repo -------------------------------------------------------------------------
 
 
@@ -51,7 +82,7 @@ def test_try_repo_warn_mode_passes_and_shows_findings(tmp_path: Path, hook_repo:
     done = pre_commit(repo, tmp_path / "unused-home", "try-repo", str(hook_repo[0]), HOOK_ID, "--all-files")
 
     assert done.code == 0, done.output
-    assert "policy check (skills and agents)" in done.output
+    assert "policy check (skills, agents, protocol runs, registries)" in done.output
     assert "Passed" in done.output
     assert BAD_PREFIX in done.output
     assert "    fix: rename it in lowercase" in done.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -89,6 +90,7 @@ def test_a_policy_that_fails_to_evaluate_exits_2(repo: Path, capsys: pytest.Capt
 
 def test_outside_git_the_gate_is_an_input_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "message").write_text("A change\n")
 
     code, _, err = gate(capsys, "message")
 
@@ -135,7 +137,33 @@ def test_from_below_the_top_the_full_check_decides(repo: Path) -> None:
     stage(repo, {"skills/b/skill.yaml": BAD})
     main(["check", "--strict", "skills/b/skill.yaml"])
 
-    done = hook(repo, "--strict", f"../../{MESSAGE}", cwd=repo / "skills")
+    done = hook(repo, "--strict", f"../{MESSAGE}", cwd=repo / "skills")
 
     assert done.returncode == 1
     assert "packwarden.api" in done.stderr  # not answered from the memo
+
+
+def test_the_message_file_is_read_and_one_that_is_missing_is_an_input_error(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["check", "skills/a/skill.yaml"])  # a memo that would pass
+
+    assert gate(capsys, "no-such-message") == (
+        2,
+        "",
+        "packwarden: error: no-such-message: no such file (the commit message file)\n",
+    )
+    done = hook(repo, "no-such-message")  # the hook's memo answer never passes over it
+    assert done.returncode == 2
+    assert "no such file (the commit message file)" in done.stderr
+
+
+def test_a_message_fifo_is_refused_not_waited_on(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    os.mkfifo(repo / "message-fifo")
+
+    code, out, err = gate(capsys, "message-fifo")
+
+    assert (code, out) == (2, "")
+    assert "message-fifo: is not a regular file" in err
+    done = hook(repo, "message-fifo")
+    assert done.returncode == 2

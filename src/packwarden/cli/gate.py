@@ -31,7 +31,7 @@ def add_arguments(parser: "argparse.ArgumentParser") -> None:
         "message_file",
         nargs="?",
         metavar="MESSAGE_FILE",
-        help="the commit message file git gives commit-msg hooks (accepted; not read by this version)",
+        help="the commit message file git gives commit-msg hooks (read, capped; missing or unreadable: an error)",
     )
     parser.add_argument("--strict", action="store_true", help="strict mode: error findings block")
     parser.add_argument("--no-cache", action="store_true", help="check the staged files again; use and fill no cache")
@@ -42,7 +42,26 @@ def add_arguments(parser: "argparse.ArgumentParser") -> None:
 _memo_asked = False  # set by ``main`` once it has asked the memo, so ``run`` need not ask again
 
 
+MAX_MESSAGE_BYTES = 1_048_576
+
+
+def read_message(path: str) -> str:
+    """The commit message git wrote for this commit, read as every untrusted file is (capped,
+    never a FIFO or a device); UsageError when it cannot be read. Policy trailers will read it."""
+    from packwarden.load.document import Problem
+    from packwarden.load.files import read_capped
+    from packwarden.model.errors import UsageError
+
+    raw = read_capped(path, MAX_MESSAGE_BYTES)
+    if raw is None:
+        raise UsageError(f"{path}: no such file (the commit message file)")
+    if isinstance(raw, Problem):
+        raise UsageError(f"{path}: {raw.message} (the commit message file)")
+    return raw.decode("utf-8", "replace")
+
+
 def run(args: "argparse.Namespace") -> int:
+    args.message = None if args.message_file is None else read_message(args.message_file)
     if not args.no_cache and not _memo_asked and passes_from_memo(args.pack, args.strict):
         return 0
     from packwarden.api import check
@@ -97,7 +116,8 @@ def main() -> int:
     argv = sys.argv[1:]
     request = read_hook_arguments(argv)
     try:
-        if request is not None and len(request[0]) <= 1:  # at most the message file
+        # at most the message file, and one that can be read: the full command says why not
+        if request is not None and len(request[0]) <= 1 and all(os.path.isfile(p) for p in request[0]):
             _memo_asked = True
             if passes_from_memo(request[1], request[2]):
                 return 0
