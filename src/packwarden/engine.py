@@ -54,8 +54,9 @@ def _finding(rule: Rule, hit: Hit, artifact: Artifact) -> Finding:
 def _more(rule: Rule, first: Hit, count: int, artifact: Artifact) -> Finding:
     """Stands for the ``count`` findings past the cap, at the first of them, as severe as they are."""
     noun = "finding" if count == 1 else "findings"
+    where = "this file" if not first.path or first.path == artifact.path else artifact.path
     return _finding(rule, first, artifact)._replace(
-        message=f"and {count} more {noun} of this rule in this file",
+        message=f"and {count} more {noun} of this rule in {where}",
         metadata=MappingProxyType({"omitted": str(count)}),
     )
 

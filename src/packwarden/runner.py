@@ -63,7 +63,10 @@ def load_members(unit: Unit, members: Members) -> dict[str, Document | None]:
     documents: dict[str, Document | None] = {}
     for path, raw in members.items():
         loader = loader_of(unit, path)
-        documents[path] = None if loader is None and not isinstance(raw, Problem) else load(loader or "text", raw)
+        if loader is None and (not isinstance(raw, Problem) or raw.rule is R.PARSE_TOO_LARGE):
+            documents[path] = None  # only its presence counts: a large output is no problem
+        else:
+            documents[path] = load(loader or "text", raw)
     return documents
 
 

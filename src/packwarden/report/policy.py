@@ -8,10 +8,14 @@ from packwarden.report.styled import SEVERITY_STYLE, Line, safe
 
 
 def checks_text(rule: Rule) -> str:
+    """What a rule checks, in one line: ``field: check=value, ...``."""
+    from packwarden.checks import table
+
     parts = []
     for key, value in rule.params.items():
         parts.append(key if value is True else f"{key}={value!r}")
-    target = rule.field if rule.field is not None else "<file text>"
+    unit = any(key in table().unit_keys for key in rule.params)
+    target = rule.field if rule.field is not None else "<unit>" if unit else "<file text>"
     return f"{target}: {', '.join(parts)}"
 
 
