@@ -83,17 +83,18 @@ class DiskFiles:
         self._listing: list[str] | None = None
 
     def listing(self) -> list[str]:
-        """Every path a unit's members are found among (listed once per run)."""
-        if self._listing is None:
-            self._listing = self.all_paths()
-        return self._listing
+        """Every path a unit's members are found among: all of them (listed once per run)."""
+        return self.all_paths()
 
     def all_paths(self) -> list[str]:
-        if self.in_git:
-            self._watch_index()
-            return git.tracked_files(self.root, untracked=self.untracked)
-        self.watched["."] = UNKNOWN_STAT  # no one stat stands for a walked tree's listing
-        return self._walk(self.root)
+        if self._listing is None:
+            if self.in_git:
+                self._watch_index()
+                self._listing = git.tracked_files(self.root, untracked=self.untracked)
+            else:
+                self.watched["."] = UNKNOWN_STAT  # no one stat stands for a walked tree's listing
+                self._listing = self._walk(self.root)
+        return self._listing
 
     def _watch_index(self) -> None:
         """The index's stat stands for the list of tracked files, when it is where git keeps it
