@@ -319,3 +319,174 @@ def test_git_matches_the_pathspecs_exactly_where_the_globs_match(tmp_path: Path)
 
     table = UnitTable({"kind": GLOBS})
     assert sorted(listed) == sorted(path for path in PATHS if table.kind_of(path))
+
+
+# --- artifact units: a protocol run (a folder) and a registry (an index and its manifests) ---------
+
+RUN = ".protocols/run1"
+RUN_PACK = (
+    "meta: {key: runs, version: '1'}\n"
+    "extends: [default@1.0]\n"
+    "requirements:\n"
+    "  protocol_files: [plan.md, context.md, log.md]\n"
+    "  step_sections: [Sub-tasks, Verification, Rollback, Definition of Done]\n"
+)
+SECTIONS = ("Sub-tasks", "Verification", "Rollback", "Definition of Done")
+
+
+def step(number: int, sections: tuple[str, ...] = SECTIONS) -> str:
+    return f"# Step {number}\n" + "".join(f"\n## {section}\n- done\n" for section in sections)
+
+
+def verdict(repo: Path, strict: bool = False) -> tuple[int, list[dict[str, object]]]:
+    """The full re-evaluation of the index, as ``answer`` says it: exit code and what blocks."""
+    result = check(cwd=repo, staged=True, strict=strict, use_cache=False)
+    return result.exit_code, [finding.to_dict() for finding in result.verdict.blocking]
+
+
+def blocking(found: tuple[int, list[dict[str, object]]] | None) -> list[tuple[str, str]]:
+    """(path, rule) of what blocks, sorted."""
+    assert found is not None
+    return sorted((str(item["path"]), str(item["rule"])) for item in found[1])
+
+
+@pytest.fixture
+def run_repo(tmp_path: Path) -> Path:
+    """A repository pack asking for plan.md, context.md and log.md, and a run without log.md."""
+    return make_repo(
+        tmp_path / "runs",
+        {
+            ".packwarden/policy.yml": "pack: packs/runs.yaml\n",
+            "packs/runs.yaml": RUN_PACK,
+            f"{RUN}/plan.md": "# Plan\n",
+            f"{RUN}/context.md": "# Context\n",
+            f"{RUN}/step-1.md": step(1),
+        },
+    )
+
+
+def checked_step_2(repo: Path) -> None:
+    """What ``policy-check`` does for a commit that adds only step-2.md to the run."""
+    stage(repo, {f"{RUN}/step-2.md": step(2)})
+    check([f"{RUN}/step-2.md"], cwd=repo, strict=True)
+
+
+def test_a_protocol_run_is_answered_after_the_check_of_one_of_its_members(run_repo: Path) -> None:
+    checked_step_2(run_repo)
+
+    found = answer(run_repo, strict=True)
+
+    assert found == verdict(run_repo, strict=True)
+    assert found is not None and found[0] == 1
+    assert blocking(found) == [(RUN, "protocol.missing-file.log.md")]
+
+
+def test_a_member_of_a_checked_run_staged_afterwards_is_not_answered(run_repo: Path) -> None:
+    checked_step_2(run_repo)
+
+    stage(run_repo, {f"{RUN}/step-1.md": step(1, SECTIONS[:2])})
+
+    assert answer(run_repo, strict=True) is None
+    assert blocking(verdict(run_repo, strict=True)) == [
+        (RUN, "protocol.missing-file.log.md"),
+        (f"{RUN}/step-1.md", "protocol.missing-step-section.definition-of-done"),
+        (f"{RUN}/step-1.md", "protocol.missing-step-section.rollback"),
+    ]
+
+
+def test_a_file_added_to_a_checked_run_and_staged_is_not_answered(run_repo: Path) -> None:
+    checked_step_2(run_repo)
+
+    stage(run_repo, {f"{RUN}/log.md": "# Log\n"})
+
+    assert answer(run_repo, strict=True) is None  # the memo would still say: no log.md
+    assert verdict(run_repo, strict=True) == (0, [])
+
+
+def test_a_member_of_a_checked_run_deleted_and_staged_is_not_answered(run_repo: Path) -> None:
+    checked_step_2(run_repo)
+
+    git(run_repo, "rm", "-q", f"{RUN}/context.md")
+
+    assert answer(run_repo, strict=True) is None
+    assert blocking(verdict(run_repo, strict=True)) == [
+        (RUN, "protocol.missing-file.context.md"),
+        (RUN, "protocol.missing-file.log.md"),
+    ]
+
+
+def test_members_changed_on_disk_after_the_check_are_not_what_the_commit_holds(run_repo: Path) -> None:
+    checked_step_2(run_repo)
+
+    write_files(run_repo, {f"{RUN}/log.md": "# Log\n", f"{RUN}/step-1.md": step(1, SECTIONS[:1])})  # not staged
+    os.unlink(run_repo / RUN / "plan.md")  # not staged either
+
+    found = answer(run_repo, strict=True)
+    assert found is not None  # the index still holds exactly what the check read
+    assert found == verdict(run_repo, strict=True)
+    assert blocking(found) == [(RUN, "protocol.missing-file.log.md")]
+
+
+def test_a_run_checked_with_a_member_only_on_disk_is_not_answered(run_repo: Path) -> None:
+    stage(run_repo, {f"{RUN}/step-2.md": step(2)})
+    write_files(run_repo, {f"{RUN}/log.md": "# Log\n"})  # untracked: the commit has no log.md
+
+    assert check([f"{RUN}/step-2.md"], cwd=run_repo, strict=True).exit_code == 0  # it read the disk
+
+    assert answer(run_repo, strict=True) is None
+    assert blocking(verdict(run_repo, strict=True)) == [(RUN, "protocol.missing-file.log.md")]
+
+
+INDEX = "registry/skills.json"
+REGISTRY_PACK = (
+    "meta: {key: reg, version: '1'}\n"
+    "extends: [default@1.0]\n"
+    "requirements:\n"
+    "  protocol_files: []\n"
+    "  step_sections: []\n"
+    "  registry:\n"
+    f"    - {{path: {INDEX}, list: skills, kind: skill, match: [status]}}\n"
+)
+
+
+def skill(name: str, status: str = "draft") -> str:
+    return f"name: {name}\nversion: 1.0.0\nstatus: {status}\n"
+
+
+@pytest.fixture
+def registry_repo(tmp_path: Path) -> Path:
+    """A registry pack, an index listing a.skill and b.skill (draft), and their manifests."""
+    listed = ", ".join(f'{{"name": "{name}", "status": "draft"}}' for name in ("a.skill", "b.skill"))
+    return make_repo(
+        tmp_path / "registry",
+        {
+            ".packwarden/policy.yml": "pack: packs/reg.yaml\n",
+            "packs/reg.yaml": REGISTRY_PACK,
+            INDEX: f'{{"skills": [{listed}]}}\n',
+            "skills/a/skill.yaml": skill("a.skill"),
+            "skills/b/skill.yaml": skill("b.skill"),
+        },
+    )
+
+
+def test_a_registry_is_answered_after_the_check_of_one_manifest(registry_repo: Path) -> None:
+    stage(registry_repo, {"skills/a/skill.yaml": skill("a.skill", "active")})
+    check(["skills/a/skill.yaml"], cwd=registry_repo, strict=True)
+
+    found = answer(registry_repo, strict=True)
+
+    assert found == verdict(registry_repo, strict=True)
+    assert blocking(found) == [("skills/a/skill.yaml", "registry.skills.mismatch.status")]
+
+
+def test_another_manifest_of_a_checked_registry_staged_afterwards_is_not_answered(registry_repo: Path) -> None:
+    stage(registry_repo, {"skills/a/skill.yaml": skill("a.skill", "active")})
+    check(["skills/a/skill.yaml"], cwd=registry_repo, strict=True)
+
+    stage(registry_repo, {"skills/b/skill.yaml": skill("b.skill", "active")})
+
+    assert answer(registry_repo, strict=True) is None
+    assert blocking(verdict(registry_repo, strict=True)) == [
+        ("skills/a/skill.yaml", "registry.skills.mismatch.status"),
+        ("skills/b/skill.yaml", "registry.skills.mismatch.status"),
+    ]
