@@ -30,5 +30,13 @@ def test_the_wheel_contains_every_builtin_pack_and_its_examples(tmp_path: Path) 
         assert f"packwarden/policies/{ref}/pack.yaml" in names
         assert any(name.startswith(f"packwarden/policies/{ref}/examples/pass/") for name in names)
         assert any(name.startswith(f"packwarden/policies/{ref}/examples/fail/") for name in names)
+    # Every example file, dot-folders included: protocol runs live in examples/*/.protocols/.
+    examples = sorted(
+        path.relative_to(REPO_ROOT).as_posix()
+        for path in (REPO_ROOT / "policies").glob("*/examples/**/*")
+        if path.is_file()
+    )
+    assert any("/.protocols/" in path for path in examples)
+    assert [path for path in examples if f"packwarden/{path}" not in names] == []
     assert "packwarden/py.typed" in names
     assert not any(name.startswith(("tests/", "bench/", "examples/")) for name in names)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Sequence
 
 from pydantic import ValidationError
@@ -20,6 +21,7 @@ from packwarden.model.record import Record
 from packwarden.model.rule import Rule, RuleDoc
 from packwarden.packs import betty
 from packwarden.packs.locate import key_mark, locate, walk
+from packwarden.packs.requirements import lists_of
 from packwarden.packs.schema import (
     KNOWN_KINDS,
     RESERVED_RULE_PREFIXES,
@@ -41,6 +43,8 @@ class LoadedPack(Record):
     rules: tuple[Rule, ...]
     warnings: tuple[Finding, ...]
     extends_marks: tuple[Mark, ...] = ()  # where each entry of ``extends`` is written
+    # each list of ``requirements``: name, written by this pack (else its default), rule ids
+    requirement_lists: tuple[tuple[str, bool, tuple[str, ...]], ...] = ()
 
 
 class Problems:
@@ -99,17 +103,15 @@ def _is_inert(option: Option, value: object) -> bool:
     return any(type(value) is type(inert) and value == inert for inert in option.inert)
 
 
-def usable_params(rule_id: str, params: dict[str, Any], mark: Mark, problems: Problems) -> bool:
-    """Whether every check option's value is usable (each option's ``problem``), after
-    reporting the first that is not."""
+def params_problem(params: dict[str, Any]) -> str | None:
+    """Why a check option's value is unusable (the first option's ``problem`` that says so)."""
     options = checks.table().options
     for key, value in params.items():
         why_unusable = options[key].problem
         problem = why_unusable(value) if why_unusable is not None else None
         if problem is not None:
-            problems.error(f"rule {rule_id}: {problem}", mark)
-            return False
-    return True
+            return problem
+    return None
 
 
 def compile_rule(spec: RuleSpec, ref: str, source: str, node: Any, problems: Problems) -> Rule | None:
@@ -146,7 +148,9 @@ def compile_rule(spec: RuleSpec, ref: str, source: str, node: Any, problems: Pro
         except FieldPathError as exc:
             problems.error(f"rule {spec.id}: {exc}", mark)
             return None
-    if not usable_params(spec.id, params, mark, problems):
+    problem = params_problem(params)
+    if problem is not None:
+        problems.error(f"rule {spec.id}: {problem}", mark)
         return None
     bad_kinds = [(index, unknown_kind(kind)) for index, kind in enumerate(spec.applies_to)]
     for index, problem in bad_kinds:
@@ -203,6 +207,9 @@ def _check_artifact_kinds(spec: PackSpec, data: PosDict, problems: Problems) -> 
             problems.error(f"artifacts: {problem}", key_mark(walk(data, ("artifacts",)), kind))
 
 
+_RULE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9][A-Za-z0-9_-]*)*")  # no empty part
+
+
 def _required(
     spec: PackSpec, data: PosDict, ref: str, source: str, defined: set[str], problems: Problems
 ) -> list[Rule]:
@@ -214,19 +221,26 @@ def _required(
         problems.warn(
             "requirements.commit_message is not enforced by this version", key_mark(section, "commit_message")
         )
-    rules = []
+    rules: list[Rule] = []
+    said: set[tuple[str, Mark]] = set()  # one entry compiles into several rules: say each problem once
     for rule in requirement_rules(spec.requirements, data, ref, source, problems):
         mark = (rule.line, rule.column)
         registry = rule.params.get("registry")
         kind = str(registry["kind"]) if isinstance(registry, dict) else ""
+        problem = params_problem(dict(rule.params))
         if kind and (unknown_kind(kind) or spec_of(kind).shape != "file"):
-            why = unknown_kind(kind) or f"kind {kind!r} is not a kind of manifest file"
-            problems.error(f"requirements.registry: {why}", mark)
-        elif rule.id in defined:
-            problems.error(f"rule id {rule.id} is defined twice: in rules and by requirements", mark)
-        elif usable_params(rule.id, dict(rule.params), mark, problems):
+            problem = unknown_kind(kind) or f"registry kind {kind!r} is not a kind of manifest file"
+        elif problem is None and not _RULE_ID.fullmatch(rule.id):
+            problem = f"{rule.id!r} is no usable rule id: name it with letters or digits"
+        elif problem is None and rule.id in defined:
+            where = "in rules and by requirements" if rule.id not in {r.id for r in rules} else "by requirements"
+            problem = f"rule id {rule.id} is defined twice, {where}"
+        if problem is None:
             rules.append(rule)
             defined.add(rule.id)
+        elif (problem, mark) not in said:
+            said.add((problem, mark))
+            problems.error(f"requirements: {problem}", mark)
     return rules
 
 
@@ -260,7 +274,9 @@ def read_pack(raw: bytes, source: str) -> LoadedPack:
     _check_artifact_kinds(spec, data, problems)
     ref = f"{spec.meta.key}@{spec.meta.version}"
     rules = compile_rules(spec.rules, data.get("rules"), ref, source, problems)
-    rules.extend(_required(spec, data, ref, source, {rule.id for rule in rules}, problems))
+    required = _required(spec, data, ref, source, {rule.id for rule in rules}, problems)
+    rules.extend(required)
     problems.raise_if_errors()
     extends_marks = tuple(locate(data, ("extends", index)) for index in range(len(spec.extends)))
-    return LoadedPack(ref, source, spec, tuple(rules), tuple(problems.warnings), extends_marks)
+    lists = lists_of(spec.requirements, [rule.id for rule in required])
+    return LoadedPack(ref, source, spec, tuple(rules), tuple(problems.warnings), extends_marks, lists)

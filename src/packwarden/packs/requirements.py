@@ -39,11 +39,46 @@ _SECTION_WHY = {
     "rollback": "how to undo the step when it goes wrong",
     "definition-of-done": "when the step is finished",
 }
+_SECTION_REASON = {
+    "sub-tasks": "Sub-tasks break the step into pieces a reviewer can check one by one; without them nobody "
+    "can tell what the step was meant to change.",
+    "verification": "Verification says how to confirm that the step worked; without it, a step counts as done "
+    "as soon as it ran without an error.",
+    "rollback": "Rollback says how to undo the step; when a step fails halfway, the way back must already be "
+    "written down, not worked out during the incident.",
+    "definition-of-done": "The Definition of Done says when the step is finished; without it, a step ends when "
+    "someone stops working on it, and the next step starts from an unknown state.",
+}
+# One line of content per section, for the bad and good examples of the rules' docs.
+_SECTION_EXAMPLE = {
+    "sub-tasks": "- rename the column user_id to account_id in the orders table",
+    "verification": "- the migration test passes; row counts match before and after",
+    "rollback": "- run the down migration: alembic downgrade -1",
+    "definition-of-done": "- the column is renamed in production and no query reads user_id",
+}
+
+
+def _step_example(section: str) -> tuple[str, str]:
+    """A step file without ``section`` and the same file with it, for the rule's docs."""
+    wanted = slug(section)
+    names = list(DEFAULT_STEP_SECTIONS)
+    if wanted not in {slug(name) for name in names}:
+        names.append(section)
+
+    def text(sections: list[str]) -> str:
+        parts = [f"## {name}\n{_SECTION_EXAMPLE.get(slug(name), '- ...')}" for name in sections]
+        return "\n".join(["# Step 2: rename the column", *parts])
+
+    return text([name for name in names if slug(name) != wanted]), text(names)
 
 
 def slug(text: str) -> str:
-    """``Definition of Done`` -> ``definition-of-done``: a rule id part from a name."""
-    return re.sub(r"[^a-z0-9_.]+", "-", text.strip().lower()).strip("-.") or "x"
+    """``Definition of Done`` -> ``definition-of-done``, ``Étape`` -> ``etape``: a rule id part
+    from a name; empty when nothing of it can be written in a rule id (the reader says so)."""
+    import unicodedata
+
+    ascii_text = unicodedata.normalize("NFKD", text.replace("*", "any")).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9_.]+", "-", ascii_text.strip().lower()).strip("-.")
 
 
 def _rule(rid: str, params: dict[str, Any], kind: str, where: tuple[str, str, tuple[int, int]], **doc: str) -> Rule:
@@ -92,7 +127,7 @@ def _protocol(spec: Requirements, data: Any, ref: str, source: str) -> list[Rule
                 "protocol",
                 where,
                 message="",
-                fix=f"write {name} in the run's folder, or say in log.md why the run produced none",
+                fix=f"write {name} in the run's folder (a run that produces none is not finished)",
                 summary=f"Every protocol run holds the output {name}.",
                 why="A run's outputs are what the next run and the reviewer build on; "
                 "a run without them cannot be checked.",
@@ -100,11 +135,17 @@ def _protocol(spec: Requirements, data: Any, ref: str, source: str) -> list[Rule
                 good=f".protocols/run1/{name}",
             )
         )
+    step_files = list(DEFAULT_STEP_FILES if spec.step_files is None else spec.step_files)
     sections = DEFAULT_STEP_SECTIONS if spec.step_sections is None else spec.step_sections
-    step_files = list(spec.step_files or DEFAULT_STEP_FILES)
+    if not step_files:
+        sections = []  # no step files: no section to ask of them
     for index, section in enumerate(sections):
         where = (ref, source, locate(data, ("step_sections", index)))
-        purpose = _SECTION_WHY.get(slug(section), "what the pack asks every step to say")
+        purpose = f", saying {_SECTION_WHY[slug(section)]}" if slug(section) in _SECTION_WHY else ""
+        reason = _SECTION_REASON.get(
+            slug(section), f"The pack asks every step for a '{section}' section; reviewers look for it by name."
+        )
+        bad, good = _step_example(section)
         rules.append(
             _rule(
                 f"protocol.missing-step-section.{slug(section)}",
@@ -112,11 +153,13 @@ def _protocol(spec: Requirements, data: Any, ref: str, source: str) -> list[Rule
                 "protocol",
                 where,
                 message="",
-                fix=f"add a heading '## {section}' to the step: {purpose}",
-                summary=f"Every step of a protocol run has a '{section}' section.",
-                why=f"The '{section}' section says {purpose}; a step without it cannot be reviewed or undone safely.",
-                bad="## Sub-tasks\n- rename the table",
-                good=f"## {section}\n...",
+                fix=f"add a heading '## {section}' to the step{purpose} "
+                "(a heading inside a code block or an HTML comment does not count)",
+                summary=f"Every step file of a protocol run ({', '.join(step_files)}) has a '{section}' heading, "
+                "at any level; case and spacing do not matter.",
+                why=reason,
+                bad=bad,
+                good=good,
             )
         )
     return rules
@@ -171,3 +214,22 @@ def requirement_rules(spec: Requirements | None, raw: Any, ref: str, source: str
     if spec is None:
         return []
     return compile_requirements(spec, walk(raw, ("requirements",)), ref, source, problems)
+
+
+# Each list of ``requirements`` and the rule ids it compiles into, by prefix.
+LISTS = (
+    ("protocol_files", "protocol.missing-file."),
+    ("artifacts", "protocol.missing-artifact."),
+    ("step_sections", "protocol.missing-step-section."),
+    ("registry", "registry."),
+)
+
+
+def lists_of(spec: Requirements | None, ids: list[str]) -> tuple[tuple[str, bool, tuple[str, ...]], ...]:
+    """Each list of the section: its name, whether the pack wrote it (else it took its default)
+    and the compiled rule ids it stands for. A pack that extends another inherits each list it
+    leaves out (``resolve``): a default applies only where no pack of the chain said otherwise."""
+    if spec is None:
+        return ()
+    written = spec.model_fields_set | ({"step_sections"} if "step_files" in spec.model_fields_set else set())
+    return tuple((name, name in written, tuple(rid for rid in ids if rid.startswith(prefix))) for name, prefix in LISTS)

@@ -119,6 +119,7 @@ class _Fold:
 
     def __init__(self) -> None:
         self.rules: dict[str, Rule] = {}
+        self.requirement_lists: dict[str, tuple[str, ...]] = {}  # see _inherited
         self.mode = "warn"
         self.fail_on = Severity.ERROR
         self.artifacts = dict(DEFAULT_ARTIFACTS)
@@ -137,6 +138,21 @@ class _Fold:
         self.origins[f"severity:{rule_id}"] = layer
         return True
 
+    def _inherited(self, pack: LoadedPack) -> set[str]:
+        """The rule ids of the requirement lists ``pack`` leaves to their defaults while a pack
+        it extends already said what they hold: those keep the earlier pack's rules (and their
+        severities). A list the pack writes replaces the earlier one: rules it no longer asks
+        for are dropped."""
+        skipped: set[str] = set()
+        for name, written, ids in pack.requirement_lists:
+            if written or name not in self.requirement_lists:
+                for old in set(self.requirement_lists.get(name, ())) - set(ids):
+                    self.rules.pop(old, None)
+                self.requirement_lists[name] = ids
+            else:
+                skipped.update(ids)
+        return skipped
+
     def add_rule(self, rule: Rule, layer: str) -> None:
         self.rules[rule.id] = rule
         self.origins[f"rule:{rule.id}"] = layer
@@ -145,8 +161,10 @@ class _Fold:
     def pack(self, pack: LoadedPack) -> None:
         layer = f"pack {pack.ref}"
         self.warnings.extend(pack.warnings)
+        inherited = self._inherited(pack)
         for rule in pack.rules:
-            self.add_rule(rule, layer)
+            if rule.id not in inherited:
+                self.add_rule(rule, layer)
         enforcement = pack.spec.enforcement
         if "mode" in enforcement.model_fields_set:
             self.mode, self.origins["mode"] = enforcement.mode, layer

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 from packwarden.checks import CHECKS
 from packwarden.model import builtin_rules as R
+from packwarden.model.finding import Severity
 from packwarden.model.rule import Rule, RuleDoc
 from packwarden.report.policy import checks_text
 
@@ -103,10 +104,17 @@ def all_pages() -> dict[str, str]:
     for ref in builtin.builtin_refs():
         _, raw = builtin.read_builtin(ref)
         pack = read_pack(raw, ref)
-        own = {rule.id for rule in pack.rules}  # a pack's own rules show their severity in their entry
         enforcement = pack.spec.enforcement
+        # a pack's own rules show in their entry the severity the pack gives them in the end
+        rules = [
+            rule._replace(severity=Severity(enforcement.severities[rule.id]))
+            if rule.id in enforcement.severities
+            else rule
+            for rule in pack.rules
+        ]
+        own = {rule.id for rule in rules}
         mode = enforcement.mode if "mode" in enforcement.model_fields_set else None
         changed = {rule: severity for rule, severity in enforcement.severities.items() if rule not in own}
         spec = pack.spec
-        pages[f"{ref}.md"] = pack_page(ref, spec.meta.description, spec.extends, list(pack.rules), changed, mode)
+        pages[f"{ref}.md"] = pack_page(ref, spec.meta.description, spec.extends, rules, changed, mode)
     return pages
