@@ -194,7 +194,9 @@ def _registries(spec: Requirements, data: Any, ref: str, source: str, problems: 
                     "registry",
                     where,
                     message="",
-                    fix="make the registry and the manifests agree: edit one of them, or regenerate the registry",
+                    fix=_REGISTRY_FIX.get(which, _REGISTRY_FIX[""]).format(
+                        path=registry.path, list=registry.list, key=registry.key, kind=registry.kind
+                    ),
                     summary=f"Registry {registry.path}: {summary}.",
                     why="Tools look manifests up in the registry: an entry without a manifest points nowhere, a "
                     "manifest without an entry cannot be found, and stale fields make tools run the wrong version.",
@@ -215,6 +217,14 @@ def requirement_rules(spec: Requirements | None, raw: Any, ref: str, source: str
         return []
     return compile_requirements(spec, walk(raw, ("requirements",)), ref, source, problems)
 
+
+_REGISTRY_FIX = {
+    "malformed": "make {path} a JSON mapping whose '{list}' is a list of entries, each with its own '{key}', "
+    "and give every {kind} manifest a name of its own",
+    "missing-manifest": "remove the entry from {path}, or add the {kind} manifest it names",
+    "missing-entry": "add an entry for the {kind} to {path} (or regenerate the registry)",
+    "": "make the registry and the manifests agree: edit one of them, or regenerate the registry",
+}
 
 # Each list of ``requirements`` and the rule ids it compiles into, by prefix.
 LISTS = (
