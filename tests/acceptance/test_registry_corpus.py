@@ -23,6 +23,12 @@ import pytest
 import yaml
 
 from tests.acceptance.conftest import run_tool
+from tests.support.betty import (
+    AGENT_MANIFESTS_WITHOUT_ENTRY,
+    SKILL_ENTRIES_WITHOUT_MANIFEST,
+    SKILL_MANIFESTS_WITHOUT_ENTRY,
+    SKILL_STATUS_MISMATCHES,
+)
 from tests.support.gitrepo import copy_tree_repo, corpus, git, write_files
 
 SKILLS_INDEX = "registry/skills.json"
@@ -49,42 +55,6 @@ requirements:
 """
 POLICY = f"pack: {PACK_PATH}\n"
 
-# What a Betty user would call wrong, by name (recomputed from the corpus in test_expected_names_are_the_corpus).
-SKILL_ENTRIES_WITHOUT_MANIFEST = {
-    "test.e2e.integration",
-    "test.hello",
-    "test.integration.temp",
-    "test.lifecycle.complete",
-    "test.metaskill",
-    "test.version.bump",
-    "test.workflow.integration",
-}
-SKILL_MANIFESTS_WITHOUT_ENTRY = {
-    "artifact.scaffold",
-    "epic.decompose",
-    "epic.write",
-    "git.cleanupbranches",
-    "git.createpr",
-    "story.write",
-}
-SKILL_STATUS_MISMATCHES = {
-    "artifact.create",
-    "artifact.review",
-    "artifact.validate",
-    "build.optimize",
-    "code.format",
-    "meta.compatibility",
-    "test.example",
-    "workflow.orchestrate",
-}
-AGENT_MANIFESTS_WITHOUT_ENTRY = {
-    "ai.orchestrator",
-    "api.orchestrator",
-    "data.orchestrator",
-    "operations.orchestrator",
-    "security.orchestrator",
-    "testing.orchestrator",
-}
 
 Place = tuple[int, int]  # 1-based line and column of a scalar's first character
 Fields = dict[str, tuple[str, Place]]  # a mapping's scalar values (as written) and places, by key

@@ -23,6 +23,7 @@ import yaml
 from packwarden.api import check
 from tests.acceptance.conftest import Run, _env, configured_repo, pre_commit, run_tool
 from tests.support.gitrepo import git, make_repo, stage, write_files
+from tests.support.packs import REGISTRY_INDEX, REGISTRY_PACK
 from tests.unit.test_gate_memo import answer
 
 Cli = Callable[..., Run]
@@ -347,16 +348,7 @@ def test_6_a_runs_findings_are_the_same_whichever_member_a_run_was_given(cli: Cl
     assert found == dict.fromkeys(runs, expected)
 
 
-INDEX = "registry/skills.json"
-REGISTRY_PACK = (
-    "meta: {key: reg, version: '1'}\n"
-    "extends: [default@1.0]\n"
-    "requirements:\n"
-    "  protocol_files: []\n"
-    "  step_sections: []\n"
-    "  registry:\n"
-    f"    - {{path: {INDEX}, list: skills, kind: skill, match: [status]}}\n"
-)
+INDEX = REGISTRY_INDEX
 LISTED = (
     '{"skills": [\n'
     '  {"name": "a.skill", "status": "draft"},\n'

@@ -17,6 +17,7 @@ from packwarden.cache import gate
 from packwarden.enforce import decide_in
 from packwarden.model.finding import Finding, Severity
 from tests.support.gitrepo import git, make_repo, stage, write_files
+from tests.support.packs import REGISTRY_INDEX, REGISTRY_PACK
 
 GOOD = "name: good.skill\nversion: 1.0.0\nstatus: draft\n"
 BAD = "name: Bad Name\nversion: 1.0.0\nstatus: draft\n"
@@ -437,16 +438,7 @@ def test_a_run_checked_with_a_member_only_on_disk_is_not_answered(run_repo: Path
     assert blocking(verdict(run_repo, strict=True)) == [(RUN, "protocol.missing-file.log.md")]
 
 
-INDEX = "registry/skills.json"
-REGISTRY_PACK = (
-    "meta: {key: reg, version: '1'}\n"
-    "extends: [default@1.0]\n"
-    "requirements:\n"
-    "  protocol_files: []\n"
-    "  step_sections: []\n"
-    "  registry:\n"
-    f"    - {{path: {INDEX}, list: skills, kind: skill, match: [status]}}\n"
-)
+INDEX = REGISTRY_INDEX
 
 
 def skill(name: str, status: str = "draft") -> str:

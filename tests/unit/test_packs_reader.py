@@ -13,6 +13,7 @@ from packwarden.model.rule import RuleDoc
 from packwarden.packs import builtin
 from packwarden.packs.locate import key_mark, locate
 from packwarden.packs.reader import Problems, read_pack
+from tests.support.packs import pack_errors
 
 SOURCE = "packs/team.yaml"
 HEAD = "meta: {key: team, version: '1.0'}\nrules:\n"
@@ -23,12 +24,7 @@ def read(text: str) -> object:
 
 
 def errors(text: str) -> list[tuple[str, int, int, str]]:
-    with pytest.raises(PolicyValidationError) as info:
-        read(text)
-    for error in info.value.errors:
-        assert error.severity is Severity.ERROR
-        assert error.path == SOURCE
-    return [(e.rule, e.line, e.column, e.message) for e in info.value.errors]
+    return pack_errors(text, SOURCE)
 
 
 # --- a valid native pack ------------------------------------------------------------------------

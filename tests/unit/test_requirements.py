@@ -17,6 +17,7 @@ from packwarden.packs.inputs import CONFIG_PATH, PolicyInputs
 from packwarden.packs.reader import LoadedPack, read_pack
 from packwarden.packs.requirements import slug
 from packwarden.packs.resolve import build_policy
+from tests.support.packs import pack_errors
 
 SOURCE = "pack.yaml"
 HEAD = "meta: {key: t, version: '1.0'}\n"
@@ -43,12 +44,7 @@ def rules(text: str) -> dict[str, Rule]:
 
 
 def errors(text: str) -> list[tuple[str, int, int, str]]:
-    with pytest.raises(PolicyValidationError) as info:
-        read(text)
-    for error in info.value.errors:
-        assert error.severity is Severity.ERROR
-        assert error.path == SOURCE
-    return [(e.rule, e.line, e.column, e.message) for e in info.value.errors]
+    return pack_errors(text, SOURCE)
 
 
 # --- protocol runs ----------------------------------------------------------------------------

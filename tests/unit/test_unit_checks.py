@@ -21,6 +21,11 @@ from packwarden.model.finding import Severity
 from packwarden.model.pattern import Budget
 from packwarden.model.rule import Rule
 from packwarden.packs.reader import read_pack
+from tests.support.betty import (
+    SKILL_ENTRIES_WITHOUT_MANIFEST,
+    SKILL_MANIFESTS_WITHOUT_ENTRY,
+    SKILL_STATUS_MISMATCHES,
+)
 from tests.support.gitrepo import corpus
 
 RUN = ".protocols/run1"
@@ -495,31 +500,11 @@ def test_the_betty_registry_and_its_manifests() -> None:
 
     assert names("malformed") == {}
     without_manifest = names("missing-manifest")
-    assert set(without_manifest) == {
-        "test.e2e.integration",
-        "test.hello",
-        "test.integration.temp",
-        "test.lifecycle.complete",
-        "test.metaskill",
-        "test.version.bump",
-        "test.workflow.integration",
-    }
+    assert set(without_manifest) == SKILL_ENTRIES_WITHOUT_MANIFEST
     assert without_manifest["test.hello"] == 6
-    without_entry = names("missing-entry")
-    assert without_entry == dict.fromkeys(
-        ("artifact.scaffold", "epic.decompose", "epic.write", "git.cleanupbranches", "git.createpr", "story.write"), 1
-    )
+    assert names("missing-entry") == dict.fromkeys(SKILL_MANIFESTS_WITHOUT_ENTRY, 1)
     status = names("mismatch", registry_field="status")
-    assert set(status) == {
-        "code.format",
-        "artifact.review",
-        "workflow.orchestrate",
-        "meta.compatibility",
-        "artifact.create",
-        "build.optimize",
-        "artifact.validate",
-        "test.example",
-    }
+    assert set(status) == SKILL_STATUS_MISMATCHES
     assert status["artifact.create"] == 74
     assert status["test.example"] == 8
     assert names("mismatch", registry_field="version") == {}

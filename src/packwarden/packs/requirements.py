@@ -98,41 +98,37 @@ def _rule(rid: str, params: dict[str, Any], kind: str, where: tuple[str, str, tu
     )
 
 
+def _file_rule(rid: str, name: str, where: tuple[str, str, tuple[int, int]], **doc: str) -> Rule:
+    """A rule that a run holds the file (or a file matching the glob) ``name``."""
+    bad, good = f".protocols/run1/ without {name}", f".protocols/run1/{name}"
+    return _rule(rid, {"required_file": name}, "protocol", where, message="", bad=bad, good=good, **doc)
+
+
 def _protocol(spec: Requirements, data: Any, ref: str, source: str) -> list[Rule]:
     rules = []
     files = DEFAULT_PROTOCOL_FILES if spec.protocol_files is None else spec.protocol_files
     for index, name in enumerate(files):
-        where = (ref, source, locate(data, ("protocol_files", index)))
         purpose = _FILE_WHY.get(name, "what the pack asks every run to keep")
         rules.append(
-            _rule(
+            _file_rule(
                 f"protocol.missing-file.{slug(name)}",
-                {"required_file": name},
-                "protocol",
-                where,
-                message="",
+                name,
+                (ref, source, locate(data, ("protocol_files", index))),
                 fix=f"add {name} to the run's folder: {purpose}",
                 summary=f"Every protocol run has {name}.",
                 why=f"{name} holds {purpose}; without it a reviewer cannot follow or resume the run.",
-                bad=f".protocols/run1/ without {name}",
-                good=f".protocols/run1/{name}",
             )
         )
     for index, name in enumerate(spec.artifacts):
-        where = (ref, source, locate(data, ("artifacts", index)))
         rules.append(
-            _rule(
+            _file_rule(
                 f"protocol.missing-artifact.{slug(name)}",
-                {"required_file": name},
-                "protocol",
-                where,
-                message="",
+                name,
+                (ref, source, locate(data, ("artifacts", index))),
                 fix=f"write {name} in the run's folder (a run that produces none is not finished)",
                 summary=f"Every protocol run holds the output {name}.",
                 why="A run's outputs are what the next run and the reviewer build on; "
                 "a run without them cannot be checked.",
-                bad=f".protocols/run1/ without {name}",
-                good=f".protocols/run1/{name}",
             )
         )
     step_files = list(DEFAULT_STEP_FILES if spec.step_files is None else spec.step_files)
