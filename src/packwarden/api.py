@@ -156,7 +156,7 @@ def check(
         candidates = source.expand(wanted)
     findings, table, units = _units(policy, source, candidates)
     if touched:  # inputs that govern some kinds: every unit of those kinds
-        units.extend(unit for unit in table.units(source.listing(), source.listing) if unit.kind in touched)
+        units.extend(unit for unit in table.units(source.listing(None), source.listing) if unit.kind in touched)
         units = list(dict.fromkeys(units))
     checked, count = run_checks(policy, source, units, use_cache=use_cache, jobs=jobs_for(jobs))
     findings.extend(finding for _, found in checked for finding in found)
@@ -246,11 +246,11 @@ def _remember_for_gate(
     units = []
     for unit, found in checked:
         shape = spec_of(unit.kind).shape
-        listed = gate.member_specs(shape, unit.root, table.manifest_globs(unit))
+        listed = gate.member_specs(shape, unit.root, table.manifest_globs(unit), unit.reads)
         if listed is None:
             return
         blobs = {path: blob_ids[path] for path in unit.members if path in blob_ids}
-        units.append((shape, unit.root, listed, blobs, [finding.to_dict() for finding in found]))
+        units.append((shape, unit.root, listed, blobs, [_raw(finding) for finding in found]))
     inputs: dict[str, str | None] = dict.fromkeys(files.governs().paths())
     inputs[CONFIG_PATH] = None if config is None else git_blob_id(config)
     outside: list[tuple[str, str, str]] = []
@@ -270,10 +270,17 @@ def _remember_for_gate(
         outside=outside,
         specs=specs,
         units=units,
-        policy_findings=[finding.to_dict() for finding in policy.warnings],
+        policy_findings=[_raw(finding) for finding in policy.warnings],
         mode=policy.mode,
         fail_on=policy.fail_on.value,
     )
+
+
+def _raw(finding: Finding) -> list[object]:
+    """A finding as the gate memo keeps it: what ``model.decision`` decides on, and the finding."""
+    from packwarden.enforce import input_rule
+
+    return [finding.severity.value, input_rule(finding), finding.to_dict()]
 
 
 def _result(policy: EffectivePolicy, file_findings: list[Finding], files: int) -> CheckResult:

@@ -190,8 +190,9 @@ def check_document(
 
 def owns(unit: Unit, path: str) -> bool:
     """Whether ``path`` is one of the unit's own documents (checked and reported here), rather
-    than a file it only reads: a registry's manifests belong to units of their own kind."""
-    return unit.kind != "registry" or path == unit.root
+    than a file it only reads: a registry's manifests belong to units of their own kind, a
+    plugin's contract is a policy input."""
+    return path not in unit.reads
 
 
 def check_unit(

@@ -25,17 +25,19 @@ class WorkerError(RuntimeError):
     """A forked worker failed; the message is its traceback."""
 
 
-def split(work: Sequence[Item], parts: int) -> list[list[Item]]:
-    """``parts`` contiguous chunks whose sizes differ by at most one (none empty)."""
+def balance(work: Sequence[Item], parts: int, weight: Callable[[Item], int]) -> list[list[Item]]:
+    """``parts`` chunks (none empty) of about equal total ``weight``: the heaviest item first,
+    each onto the lightest chunk so far. A unit's weight is its member count, so a protocol run
+    or a registry is not left with whichever process was handed the end of the list."""
     if not work:
         return []
     parts = max(1, min(parts, len(work)))
-    size, extra = divmod(len(work), parts)
-    chunks, start = [], 0
-    for index in range(parts):
-        end = start + size + (1 if index < extra else 0)
-        chunks.append(list(work[start:end]))
-        start = end
+    chunks: list[list[Item]] = [[] for _ in range(parts)]
+    loads = [0] * parts
+    for item in sorted(work, key=weight, reverse=True):
+        lightest = loads.index(min(loads))
+        chunks[lightest].append(item)
+        loads[lightest] += weight(item)
     return chunks
 
 

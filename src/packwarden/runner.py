@@ -50,9 +50,11 @@ def loader_of(unit: Unit, path: str) -> str | None:
     spec = spec_of(unit.kind)
     if spec.shape == "registry":
         return "json" if path == unit.root else spec_of(unit.refers).loader
+    if path in unit.reads:
+        return spec.attached
     if spec.shape == "folder":
         relative = path[len(unit.root) + 1 :]
-        return spec.loader if compile_globs(spec.parsed).match(relative) else None
+        return next((loader for glob, loader in spec.members if compile_globs((glob,)).match(relative)), None)
     return spec.loader
 
 
@@ -157,7 +159,7 @@ def run_checks(
 
         _import_for_workers(use_cache)
 
-        chunks = parallel.split(units, jobs)
+        chunks = parallel.balance(units, jobs, lambda unit: len(unit.members))
         shares = parallel.map_forked(lambda chunk: [_check_share(policy, source, chunk, use_cache)], chunks)
     results: list[tuple[Unit, list[Finding]]] = []
     fresh: dict[str, list[Finding]] = {}

@@ -82,9 +82,12 @@ class DiskFiles:
         self.deleted: list[str] = []  # the working tree has no deletions to report
         self._listing: list[str] | None = None
 
-    def listing(self) -> list[str]:
-        """Every path a unit's members are found among: all of them (listed once per run)."""
-        return self.all_paths()
+    def listing(self, below: Sequence[str] | None = None) -> list[str]:
+        """The paths a unit's members are found among: all of them, or those below the
+        folders (or at the paths) ``below`` names, which a large tree lists much faster."""
+        if below is None or self._listing is not None or not self.in_git:
+            return [path for path in self.all_paths() if below is None or _under(path, below)]
+        return git.tracked_files(self.root, list(below), untracked=self.untracked)
 
     def all_paths(self) -> list[str]:
         if self._listing is None:
@@ -205,8 +208,9 @@ class IndexFiles:
     def all_paths(self) -> list[str]:
         return list(self._entries)
 
-    def listing(self) -> list[str]:
-        """Every path in the index: a unit's members are found among them, staged or not."""
+    def listing(self, below: Sequence[str] | None = None) -> list[str]:
+        """The paths in the index (all, or below ``below``): a unit's members are found among
+        them, staged or not."""
         if self._listing is None:
             if self.staged_only:
                 for entry in git.index_entries(self.root):
@@ -215,7 +219,7 @@ class IndexFiles:
                 self._listing = [*self._entries, *(p for p, e in self._others.items() if e is not None)]
             else:
                 self._listing = list(self._entries)
-        return self._listing
+        return [path for path in self._listing if below is None or _under(path, below)]
 
     def expand(self, paths: Iterable[str]) -> list[str]:
         wanted = list(paths)
@@ -314,3 +318,7 @@ class IndexFiles:
 
 
 FileSource = DiskFiles | IndexFiles
+
+
+def _under(path: str, below: Sequence[str]) -> bool:
+    return any(path == folder or path.startswith(folder + "/") for folder in below)

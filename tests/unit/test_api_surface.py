@@ -314,9 +314,9 @@ def test_an_oversized_manifest_is_not_parsed(repo: Path) -> None:
     assert finding.message.endswith("the limit is 1048576")
 
 
-def test_json_manifests_from_a_pack_artifact_glob(repo: Path) -> None:
+def test_json_members_of_a_folder_kind_are_read_as_json(repo: Path) -> None:
     (repo / "pack.yaml").write_text(
-        "meta: {key: j, version: '1'}\nartifacts: {plugin: ['**/plugin.spec.json']}\n"
+        "meta: {key: j, version: '1'}\nartifacts: {plugin: ['plugins/*/']}\n"
         "rules:\n  - {id: plugin.name, applies_to: [plugin], field: name, pattern: '^[a-z]+$'}\n"
     )
     (repo / "plugins" / "p").mkdir(parents=True)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from packwarden.enforce import (
     EXIT_BLOCKED,
@@ -10,6 +12,7 @@ from packwarden.enforce import (
     EXIT_INPUT_ERROR,
     blocks,
     decide,
+    decide_in,
     is_input_error,
 )
 from packwarden.model import builtin_rules as R
@@ -130,3 +133,29 @@ def test_input_errors_are_the_builtin_rules_flagged_so() -> None:
     assert R.of(finding(E, "pack.invalid")) is R.PACK_INVALID
     assert R.of(finding(E, "pack.invalid", pack="team@1.0")) is None
     assert R.of(finding(E, "skill.x")) is None
+
+
+_SEVERITIES = st.sampled_from(list(Severity))
+_RULES = st.sampled_from(["pack.invalid", "config.invalid", "parse.syntax", "skill.name-format", "pack.invalid.x"])
+
+
+@given(
+    findings=st.lists(st.tuples(_RULES, _SEVERITIES, st.sampled_from(["packwarden", "team@1.0"])), max_size=6),
+    mode=st.sampled_from(["warn", "block"]),
+    fail_on=st.sampled_from([Severity.ERROR, Severity.BLOCK]),
+)
+def test_the_gate_memo_decides_as_check_does(
+    findings: list[tuple[str, Severity, str]], mode: str, fail_on: Severity
+) -> None:
+    """The memo keeps each finding as ``api._raw`` writes it; ``model.decision`` on those gives
+    the exit code ``enforce`` gives on the findings themselves."""
+    from packwarden.api import _raw
+    from packwarden.model.decision import exit_code
+
+    records = [Finding(rule, severity, "m", "p", pack=pack) for rule, severity, pack in findings]
+    raw = [_raw(finding) for finding in records]
+
+    assert (
+        exit_code([(str(s), bool(i)) for s, i, _ in raw], mode, fail_on.value)
+        == decide_in(records, mode, fail_on).exit_code
+    )

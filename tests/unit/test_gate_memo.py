@@ -35,7 +35,7 @@ def answer(repo: Path, strict: bool = False, pack: str | None = None) -> tuple[i
     if found is None:
         return None
     mode, fail_on, raw = found
-    verdict = decide_in([Finding.from_dict(item) for item in raw], mode, Severity(fail_on))
+    verdict = decide_in([Finding.from_dict(item) for _, _, item in raw], mode, Severity(fail_on))
     return verdict.exit_code, [finding.to_dict() for finding in verdict.blocking]
 
 

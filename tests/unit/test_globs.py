@@ -85,7 +85,7 @@ def test_the_artifact_table_gives_the_first_matching_kind() -> None:
 def test_the_artifact_table_keeps_only_paths_of_a_kind_in_order() -> None:
     table = UnitTable(DEFAULT_ARTIFACTS)
     paths = ["README.md", "skills/b/skill.yaml", "agents/a/agent.yml", "skill.yaml", "agents/a/agent.json"]
-    never = lambda: pytest.fail("file units need no listing")  # noqa: E731
+    never = lambda below: pytest.fail("file units need no listing")  # noqa: E731
     assert table.units(paths, never) == [
         Unit("skill", "skills/b/skill.yaml", ("skills/b/skill.yaml",)),
         Unit("agent", "agents/a/agent.yml", ("agents/a/agent.yml",)),

@@ -309,6 +309,22 @@ def test_an_unknown_kind_in_artifacts_is_an_error_at_its_key() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (
+            "protocol: ['.protocols/*/plan.md']",
+            "a protocol is a folder: end the glob with '/' ('.protocols/*/plan.md' names files)",
+        ),
+        ("registry: ['registry/*.json']", "a registry unit is where requirements.registry says, not an artifact glob"),
+    ],
+)
+def test_a_glob_that_cannot_name_the_kinds_units_is_an_error(line: str, message: str) -> None:
+    """A file glob for a folder kind would match no unit: every run would pass unchecked."""
+    found = errors(f"meta: {{key: t, version: '1'}}\nartifacts:\n  {line}\n")
+    assert found == [("pack.invalid", 3, 3, f"artifacts: {message}")]
+
+
 @pytest.mark.parametrize(("written", "mode"), [("warn", "warn"), ("block", "block"), ("strict", "block")])
 def test_strict_is_another_name_for_block(written: str, mode: str) -> None:
     pack = read(f"meta: {{key: t, version: '1'}}\nenforcement: {{mode: {written}}}\n")

@@ -6,23 +6,16 @@ import os
 
 import pytest
 
-from packwarden.parallel import WorkerError, map_forked, split
+from packwarden.parallel import WorkerError, balance, map_forked
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
-
-
-def test_split_keeps_order_and_balances() -> None:
-    assert split(list(range(10)), 3) == [[0, 1, 2, 3], [4, 5, 6], [7, 8, 9]]
-    assert split([1, 2], 5) == [[1], [2]]
-    assert split([], 2) == []
-    assert split([1, 2, 3], 0) == [[1, 2, 3]]
 
 
 def test_results_come_back_in_order_from_every_process() -> None:
     def square_with_pid(chunk: list[int]) -> list[tuple[int, int]]:
         return [(n * n, os.getpid()) for n in chunk]
 
-    results = map_forked(square_with_pid, split(list(range(100)), 3))
+    results = map_forked(square_with_pid, [list(range(34)), list(range(34, 67)), list(range(67, 100))])
     assert [value for value, _ in results] == [n * n for n in range(100)]
     pids = {pid for _, pid in results}
     assert len(pids) == 3
@@ -65,3 +58,14 @@ def test_an_exception_here_still_reaps_the_children() -> None:
         map_forked(fail_here, [[1], [2], [3]])
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)  # no child left behind, not even a zombie
+
+
+def test_balance_spreads_weight_and_keeps_every_item_once() -> None:
+    work = [("registry", 50), *((f"skill{i}", 1) for i in range(60)), ("run", 5)]
+
+    chunks = balance(work, 2, lambda item: item[1])
+
+    assert sorted(item for chunk in chunks for item in chunk) == sorted(work)
+    assert sorted(sum(weight for _, weight in chunk) for chunk in chunks) == [57, 58]
+    assert balance([], 3, len) == []
+    assert balance(["a"], 4, len) == [["a"]]

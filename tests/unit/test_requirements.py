@@ -44,7 +44,7 @@ def rules(text: str) -> dict[str, Rule]:
 
 
 def errors(text: str) -> list[tuple[str, int, int, str]]:
-    return pack_errors(text, SOURCE)
+    return pack_errors(HEAD + textwrap.dedent(text), SOURCE)
 
 
 # --- protocol runs ----------------------------------------------------------------------------

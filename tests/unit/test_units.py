@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -34,8 +35,12 @@ LISTING = [
 SKILLS = Registry("registry/skills.json", "skill", ("skills/*/skill.yaml",))
 
 
-def listing() -> list[str]:
-    return LISTING
+def listing(below: Sequence[str] | None = None) -> list[str]:
+    return [
+        path
+        for path in LISTING
+        if below is None or any(path.startswith(f"{folder}/") or path == folder for folder in below)
+    ]
 
 
 def table(*registries: Registry) -> UnitTable:
@@ -65,13 +70,27 @@ def test_runs_are_told_apart_by_their_whole_folder_name() -> None:
 
 
 def test_a_given_path_the_listing_lacks_is_still_a_member() -> None:
-    (unit,) = table().units([f"{RUN}/new.md"], lambda: [f"{RUN}/plan.md"])
+    (unit,) = table().units([f"{RUN}/new.md"], lambda below: [f"{RUN}/plan.md"])
 
     assert unit.members == (f"{RUN}/new.md", f"{RUN}/plan.md")
 
 
+def test_only_the_folders_units_can_be_in_are_listed() -> None:
+    asked: list[Sequence[str] | None] = []
+
+    def recording(below: Sequence[str] | None) -> list[str]:
+        asked.append(below)
+        return listing(below)
+
+    table(SKILLS).units([f"{RUN}/plan.md", "skills/a/skill.yaml"], recording)
+    everywhere = Registry("registry/skills.json", "skill", ())
+    table(everywhere).units(["registry/skills.json"], recording)
+
+    assert asked == [[RUN, "skills", "registry/skills.json"], None]  # ``**/skill.yaml``: the whole tree
+
+
 def test_file_units_never_ask_for_the_listing() -> None:
-    def never() -> list[str]:
+    def never(below: Sequence[str] | None) -> list[str]:
         raise AssertionError("listed")
 
     assert table(SKILLS).units(["README.md"], never) == []
@@ -83,13 +102,9 @@ def test_a_manifest_or_the_index_maps_to_the_registry_unit(path: str) -> None:
     units = table(SKILLS).units([path], listing)
 
     registry = [unit for unit in units if unit.kind == "registry"]
+    manifests = ("skills/a/skill.yaml", "skills/b/skill.yaml")
     assert registry == [
-        Unit(
-            "registry",
-            "registry/skills.json",
-            ("registry/skills.json", "skills/a/skill.yaml", "skills/b/skill.yaml"),
-            "skill",
-        )
+        Unit("registry", "registry/skills.json", ("registry/skills.json", *manifests), "skill", manifests)
     ]
 
 
@@ -137,7 +152,13 @@ def test_a_large_output_in_a_run_is_present_while_a_link_is_reported() -> None:
 
 def test_a_registry_reports_no_problem_of_the_manifests_it_only_reads() -> None:
     policy = EffectivePolicy(packs=("p@1",))
-    unit = Unit("registry", "registry/skills.json", ("registry/skills.json", "skills/a/skill.yaml"), "skill")
+    unit = Unit(
+        "registry",
+        "registry/skills.json",
+        ("registry/skills.json", "skills/a/skill.yaml"),
+        "skill",
+        ("skills/a/skill.yaml",),
+    )
     documents = load_members(unit, {"registry/skills.json": b"{}", "skills/a/skill.yaml": b"a: &x 1\n"})
 
     assert check_unit(policy, unit, documents) == []  # the skill's own unit reports the anchor

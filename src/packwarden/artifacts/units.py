@@ -15,12 +15,15 @@ from packwarden.model.globs import compile_globs
 from packwarden.model.kinds import spec_of
 from packwarden.model.record import Record
 
+Listing = Callable[["Sequence[str] | None"], "Sequence[str]"]  # paths below those folders (None: all)
+
 
 class Unit(Record):
     kind: str
     root: str  # the manifest, the run's folder, the registry's index
     members: tuple[str, ...]  # every file it reads, sorted; the root itself for a file unit
     refers: str = ""  # a registry unit: the kind of the manifests it lists
+    reads: tuple[str, ...] = ()  # members it only reads (a registry's manifests, a plugin's contract)
 
 
 class Registry(Record):
@@ -29,6 +32,19 @@ class Registry(Record):
     path: str  # the index file
     kind: str
     manifests: tuple[str, ...]  # globs; empty: every artifact of ``kind``
+
+
+def attached_of(rules: Iterable[object]) -> dict[str, tuple[str, ...]]:
+    """Files every unit of a kind also reads, by kind: the ``contract`` a rule names (a plugin's
+    operating contract) for each kind the rule applies to."""
+    found: dict[str, dict[str, None]] = {}
+    for rule in rules:
+        params: Mapping[str, object] = getattr(rule, "params", {})
+        contract = params.get("contract")
+        if isinstance(contract, str):
+            for kind in getattr(rule, "applies_to", ()):
+                found.setdefault(kind, {})[contract] = None
+    return {kind: tuple(paths) for kind, paths in found.items()}
 
 
 def registries_of(rules: Iterable[object]) -> list[Registry]:
@@ -46,8 +62,15 @@ def registries_of(rules: Iterable[object]) -> list[Registry]:
 class UnitTable:
     """The policy's artifact globs and registries, answering which units a path belongs to."""
 
-    def __init__(self, artifacts: Mapping[str, Sequence[str]], registries: Sequence[Registry] = ()) -> None:
+    def __init__(
+        self,
+        artifacts: Mapping[str, Sequence[str]],
+        registries: Sequence[Registry] = (),
+        attached: Mapping[str, tuple[str, ...]] | None = None,
+    ) -> None:
+        """``attached``: files every unit of a kind also reads (``attached_of``)."""
         self._artifacts = {kind: tuple(globs) for kind, globs in artifacts.items()}
+        self._attached = dict(attached or {})
         self._files = []
         self._folders = []
         for kind, globs in artifacts.items():
@@ -68,7 +91,7 @@ class UnitTable:
         """A registry unit's manifest globs (the kind's globs when it names none); () otherwise."""
         for registry, _ in self._registries:
             if unit.kind == "registry" and registry.path == unit.root:
-                return registry.manifests or self._artifacts.get(registry.kind, ())
+                return self._globs(registry)
         return ()
 
     def kind_of(self, path: str) -> str | None:
@@ -91,12 +114,16 @@ class UnitTable:
             end = path.find("/", end + 1)
         return None
 
-    def units(self, paths: Iterable[str], listing: Callable[[], Sequence[str]]) -> list[Unit]:
-        """Every unit any of ``paths`` belongs to; ``listing`` gives every path the run can see
-        (called only when a folder or a registry unit needs its members)."""
+    def units(self, paths: Iterable[str], listing: Listing) -> list[Unit]:
+        """Every unit any of ``paths`` belongs to; ``listing`` gives the paths the run can see
+        below some folders, or all of them (called only when a folder or a registry unit needs
+        its members, and only for the folders they can be in)."""
         given = list(dict.fromkeys(paths))
-        units = [Unit(kind, path, (path,)) for path in given if (kind := self.kind_of(path)) is not None]
+        units = [self._with_attached(Unit(kind, path, (path,))) for path in given if (kind := self.kind_of(path))]
         folders = {found[1]: found[0] for path in given if (found := self.folder_of(path)) is not None}
+        for kind, attached in self._attached.items():  # a changed contract re-checks every unit it governs
+            if any(path in attached for path in given):
+                units.extend(u for u in self.units(listing(None), listing) if u.kind == kind and u not in units)
         registries = [
             (registry, matcher)
             for registry, matcher in self._registries
@@ -104,14 +131,39 @@ class UnitTable:
         ]
         if not folders and not registries:
             return units
-        everything = list(dict.fromkeys([*listing(), *given]))
+        below = [*folders, *(_folder_of_glob(glob) for registry, _ in registries for glob in self._globs(registry))]
+        below += [registry.path for registry, _ in registries]
+        everything = list(dict.fromkeys([*listing(None if "" in below else below), *given]))
         members: dict[str, list[str]] = {root: [] for root in folders}
         for path in everything:
             found = self.folder_of(path)
             if found is not None and found[1] in members:
                 members[found[1]].append(path)
-        units.extend(Unit(kind, root, tuple(sorted(members[root]))) for root, kind in folders.items())
+        units.extend(
+            self._with_attached(Unit(kind, root, tuple(sorted(members[root])))) for root, kind in folders.items()
+        )
         for registry, matcher in registries:
-            listed = {registry.path, *(path for path in everything if matcher.match(path))}
-            units.append(Unit("registry", registry.path, tuple(sorted(listed)), registry.kind))
+            manifests = sorted(path for path in everything if matcher.match(path))
+            listed = tuple(sorted({registry.path, *manifests}))
+            units.append(Unit("registry", registry.path, listed, registry.kind, tuple(manifests)))
         return units
+
+    def _globs(self, registry: Registry) -> tuple[str, ...]:
+        return registry.manifests or self._artifacts.get(registry.kind, ())
+
+    def _with_attached(self, unit: Unit) -> Unit:
+        attached = self._attached.get(unit.kind, ())
+        if not attached:
+            return unit
+        return unit._replace(members=tuple(sorted({*unit.members, *attached})), reads=attached)
+
+
+def _folder_of_glob(glob: str) -> str:
+    """The folder below which every match of ``glob`` lies: its leading segments without a
+    wildcard (``skills/*/skill.yaml`` -> ``skills``; ``**/skill.yaml`` -> the whole tree, "")."""
+    fixed = []
+    for segment in glob.strip("/").split("/")[:-1]:
+        if any(char in segment for char in "*?"):
+            break
+        fixed.append(segment)
+    return "/".join(fixed)

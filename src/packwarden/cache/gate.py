@@ -44,9 +44,10 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from typing import Any
 
-    Recalled = tuple[str, str, list[dict[str, Any]]]  # mode, fail_on and the raw findings (as dicts)
+    # mode, fail_on and the raw findings, each as [severity, input rule, the finding as a dict]
+    Recalled = tuple[str, str, list[list[Any]]]
 
-FORMAT = 3
+FORMAT = 4
 MAX_FILES = 2000  # members of the checked units; a larger run (pre-commit run --all-files) leaves no memo
 MAX_OUTSIDE_BYTES = 1_048_576  # load.limits.MAX_PACK_BYTES: a pack file larger is not the one read
 _REGULAR_MODES = ("100644", "100755")
@@ -86,13 +87,12 @@ def pathspecs(artifacts: "Mapping[str, Sequence[str]]", indexes: "Sequence[str]"
     return [*specs, *(":(literal)" + index for index in indexes)]
 
 
-def member_specs(shape: str, root: str, globs: "Sequence[str]" = ()) -> "list[str] | None":
-    """The pathspecs that list one unit's members in the index: the file; everything below the
-    folder; the registry's index and the manifests matching its ``globs``."""
-    if shape == "file":
-        return [":(literal)" + root]
-    if shape == "folder":
-        return [":(literal)" + root + "/"]
+def member_specs(shape: str, root: str, globs: "Sequence[str]" = (), reads: "Sequence[str]" = ()) -> "list[str] | None":
+    """The pathspecs that list one unit's members in the index: the file, or everything below
+    the folder, and the files it also ``reads`` (a plugin's contract); a registry's index and
+    the manifests matching its ``globs``."""
+    if shape != "registry":
+        return [":(literal)" + root + ("/" if shape == "folder" else ""), *(":(literal)" + path for path in reads)]
     specs = [_glob_spec(glob) for glob in globs]
     if any(spec is None for spec in specs):
         return None
@@ -105,8 +105,8 @@ def store(
     inputs: "Mapping[str, str | None]",
     outside: "Sequence[tuple[str, str, str]]",
     specs: "Sequence[str]",
-    units: "Sequence[tuple[str, str, Sequence[str], Mapping[str, str], Sequence[dict[str, Any]]]]",
-    policy_findings: "Sequence[dict[str, Any]]",
+    units: "Sequence[tuple[str, str, Sequence[str], Mapping[str, str], Sequence[list[Any]]]]",
+    policy_findings: "Sequence[list[Any]]",
     mode: str,
     fail_on: str,
 ) -> bool:
@@ -115,7 +115,7 @@ def store(
     ``inputs``: repository policy inputs -> blob id (None: absent); ``outside``: pack files
     outside the repository, as (name asked by, where it was read, blob id); ``units``: for each
     checked unit, its shape and root, the pathspecs listing its members, member -> blob id, and
-    its raw findings.
+    its raw findings as [severity, input rule, the finding as a dict] (``model.decision``).
     """
     entry = {
         "inputs": dict(inputs),
@@ -171,12 +171,11 @@ def _same_members(shape: str, root: str, read: "dict[str, str]", indexed: "dict[
     globs, so a commit touching one is answered only when the index entries listed for all the
     units hold exactly what all of them read (``recall``).
     """
-    if shape == "file":
-        return indexed.get(root) == read.get(root)
-    if shape == "folder":
-        prefix = root + "/"
-        return {name: blob for name, blob in indexed.items() if name.startswith(prefix)} == read
-    return False
+    if shape == "registry":
+        return False
+    prefix = root + "/"
+    inside = {name: blob for name, blob in indexed.items() if name in read or name == root or name.startswith(prefix)}
+    return inside == read
 
 
 def _outside_unchanged(outside: "list[list[str]]") -> bool:

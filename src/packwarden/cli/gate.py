@@ -21,8 +21,6 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (~3 ms)
 if TYPE_CHECKING:
     import argparse
 
-    from packwarden.enforce import Verdict
-
 
 def add_arguments(parser: "argparse.ArgumentParser") -> None:
     from packwarden.cli.options import add_color, add_pack
@@ -83,29 +81,22 @@ def run(args: "argparse.Namespace") -> int:
     return result.exit_code
 
 
-def verdict_from_memo(pack: "str | None", strict: bool) -> "Verdict | None":
-    """The verdict on the staged files from the gate memo's raw findings, decided by the same
-    ``enforce`` step as ``check``; None when the memo cannot say. Only from a work tree's top,
-    where git and pre-commit run hooks; anywhere else the full check decides."""
+def passes_from_memo(pack: "str | None", strict: bool) -> bool:
+    """Whether the gate memo's raw findings pass, decided by ``model.decision`` as ``check``'s
+    ``enforce`` decides (a memo that blocks is checked in full, which prints what blocks). Only
+    from a work tree's top, where git and pre-commit run hooks; anywhere else the full check
+    decides."""
     if not os.path.exists(".git"):
-        return None
+        return False
     from packwarden.cache.gate import recall
 
     found = recall(os.path.realpath("."), pack, strict)
     if found is None:
-        return None
-    from packwarden.enforce import decide_in
-    from packwarden.model.finding import Finding, Severity
+        return False
+    from packwarden.model.decision import EXIT_CLEAN, exit_code
 
     mode, fail_on, raw = found
-    return decide_in([Finding.from_dict(item) for item in raw], mode, Severity(fail_on))
-
-
-def passes_from_memo(pack: "str | None", strict: bool) -> bool:
-    """Whether the gate memo's findings pass (a memo that blocks is checked in full, which
-    prints what blocks)."""
-    verdict = verdict_from_memo(pack, strict)
-    return verdict is not None and verdict.exit_code == 0
+    return exit_code([(severity, input_rule) for severity, input_rule, _ in raw], mode, fail_on) == EXIT_CLEAN
 
 
 def main() -> int:

@@ -4,8 +4,9 @@ One explicit table. A pack's ``artifacts`` map says *where* a kind's units are (
 table says *what* they are, so nothing is guessed from a file's extension:
 
 - a ``file`` unit is one file, read by the kind's loader;
-- a ``folder`` unit is a folder (its glob ends with ``/``) and every file below it; members
-  matching ``parsed`` are read by the loader, the others only have to exist;
+- a ``folder`` unit is a folder (its glob ends with ``/``) and every file below it; a member
+  matching one of ``members`` (globs relative to the folder) is read by that glob's loader,
+  the others only have to exist;
 - a ``registry`` unit is an index file (read as JSON) and the manifests it lists (read by their
   own kind's loader); the pack's ``requirements.registry`` says where they are, not ``artifacts``.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from packwarden.model.record import Record
 
-LOADERS = ("yaml", "json", "markdown", "text")  # text: the bytes as text, nothing parsed
+LOADERS = ("yaml", "json", "markdown", "text")  # text: the bytes as text, nothing parsed (python source)
 
 
 class KindSpec(Record):
@@ -22,7 +23,8 @@ class KindSpec(Record):
     shape: str  # "file", "folder" or "registry"
     loader: str  # one of LOADERS
     mapping: bool = False  # the document must be a mapping (a manifest's top level)
-    parsed: tuple[str, ...] = ()  # folder units: member globs (relative to the folder) that are read
+    members: tuple[tuple[str, str], ...] = ()  # folder units: (member glob, loader), the first match reads it
+    attached: str = "markdown"  # the loader of the files every unit of the kind also reads (a contract)
 
 
 KINDS: dict[str, KindSpec] = {
@@ -30,8 +32,13 @@ KINDS: dict[str, KindSpec] = {
     for spec in (
         KindSpec("skill", "file", "yaml", mapping=True),
         KindSpec("agent", "file", "yaml", mapping=True),
-        KindSpec("plugin", "file", "json", mapping=True),
-        KindSpec("protocol", "folder", "markdown", parsed=("**/*.md",)),
+        KindSpec(
+            "plugin",
+            "folder",
+            "json",
+            members=(("*.json", "json"), ("*.md", "markdown"), ("handler.py", "text")),
+        ),
+        KindSpec("protocol", "folder", "markdown", members=(("**/*.md", "markdown"),)),
         KindSpec("capability", "file", "yaml", mapping=True),
         KindSpec("commit", "file", "text"),
         KindSpec("registry", "registry", "json"),

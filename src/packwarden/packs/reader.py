@@ -203,6 +203,10 @@ def _check_artifact_kinds(spec: PackSpec, data: PosDict, problems: Problems) -> 
         problem = unknown_kind(kind)
         if problem is None and spec_of(kind).shape == "registry":
             problem = "a registry unit is where requirements.registry says, not an artifact glob"
+        elif problem is None and spec_of(kind).shape == "folder":
+            files = [glob for glob in spec.artifacts[kind] if not glob.endswith("/")]
+            if files:
+                problem = f"a {kind} is a folder: end the glob with '/' ({files[0]!r} names files)"
         if problem is not None:
             problems.error(f"artifacts: {problem}", key_mark(walk(data, ("artifacts",)), kind))
 
