@@ -138,7 +138,9 @@ def check(
     policy, files, config = _policy(source, root, here, pack, strict, use_cache)
     wanted = _relative(root, here, given)
     _missing(root, source, wanted, given)
-    inputs = files.governs()
+    from packwarden.artifacts.units import attached_of
+
+    inputs = files.governs(attached_of(policy.rules))
     changed = [*wanted, *source.deleted] if wanted or not staged else [*source.all_paths(), *source.deleted]
     touched = inputs.touched(changed)
     if staged and not all_files and (touched is None or touched):
@@ -176,7 +178,7 @@ def _units(
 ) -> tuple[list[Finding], UnitTable, list[Unit]]:
     """The units ``candidates`` (and the source's staged deletions) belong to, with findings for
     the paths outside the repository and the folders that could not be listed."""
-    from packwarden.artifacts.units import UnitTable, registries_of
+    from packwarden.artifacts.units import UnitTable, attached_of, registries_of
 
     findings: list[Finding] = []
     outside = [path for path in candidates if path.startswith("../")]
@@ -188,7 +190,7 @@ def _units(
             builtin_finding(policy, R.PATH_UNREADABLE, "is a folder that cannot be listed; not checked", p)
             for p in source.unreadable
         )
-    table = UnitTable(policy.artifacts, registries_of(policy.rules))
+    table = UnitTable(policy.artifacts, registries_of(policy.rules), attached_of(policy.rules))
     inside = [path for path in candidates if not path.startswith("../")]
     return findings, table, table.units([*inside, *source.deleted], source.listing)
 
@@ -251,7 +253,12 @@ def _remember_for_gate(
             return
         blobs = {path: blob_ids[path] for path in unit.members if path in blob_ids}
         units.append((shape, unit.root, listed, blobs, [_raw(finding) for finding in found]))
-    inputs: dict[str, str | None] = dict.fromkeys(files.governs().paths())
+    from packwarden.artifacts.units import attached_of
+
+    # a contract is read as a member of the units it governs: its blob id is the one read
+    inputs: dict[str, str | None] = {
+        path: blob_ids.get(path) for path in files.governs(attached_of(policy.rules)).paths()
+    }
     inputs[CONFIG_PATH] = None if config is None else git_blob_id(config)
     outside: list[tuple[str, str, str]] = []
     for pack_file in files.read:
@@ -287,5 +294,6 @@ def _result(policy: EffectivePolicy, file_findings: list[Finding], files: int) -
     """The findings about files, with the policy's own warnings, in report order, and the verdict."""
     from packwarden.enforce import decide
 
-    findings = sorted([*policy.warnings, *file_findings], key=lambda finding: finding.sort_key)
+    # one finding found by several units (a contract every plugin reads) is reported once
+    findings = sorted(dict.fromkeys([*policy.warnings, *file_findings]), key=lambda finding: finding.sort_key)
     return CheckResult(tuple(findings), files, policy, decide(findings, policy))

@@ -47,8 +47,14 @@ def _finding(rule: Rule, hit: Hit, artifact: Artifact) -> Finding:
         pack=rule.pack,
         fix=hit.fix or rule.fix,
         scope=artifact.kind,
-        metadata=MappingProxyType({"field": hit.field}) if hit.field else _NO_METADATA,
+        metadata=_metadata(hit),
     )
+
+
+def _metadata(hit: Hit) -> MappingProxyType[str, str]:
+    if not hit.metadata:
+        return MappingProxyType({"field": hit.field}) if hit.field else _NO_METADATA
+    return MappingProxyType({**({"field": hit.field} if hit.field else {}), **dict(hit.metadata)})
 
 
 def _more(rule: Rule, first: Hit, count: int, artifact: Artifact) -> Finding:

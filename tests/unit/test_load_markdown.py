@@ -216,3 +216,11 @@ def test_arbitrary_text_never_raises(text: str) -> None:
     document = load_markdown_text(text)
     lines = len(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
     assert all(1 <= h.line <= lines and h.column >= 1 and 1 <= h.level <= 6 for h in document.headings)
+
+
+def test_a_front_matter_problem_names_lines_of_the_markdown_file() -> None:
+    document = load_markdown_text("---\na: 1\na: 2\n---\n# Title\n")
+
+    (problem,) = document.problems
+    assert problem.line == 3
+    assert "line 2" in problem.message  # the first 'a', as the file numbers it

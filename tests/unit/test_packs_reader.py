@@ -244,23 +244,20 @@ def test_the_validation_error_names_the_first_error_and_counts_the_rest() -> Non
 
 
 def test_reserved_sections_are_accepted_with_a_warning_each() -> None:
-    """``requirements`` is enforced (``packs.requirements``); the others are carried."""
+    """``requirements``, ``plugin_contract``, ``capabilities`` and ``decisions`` are enforced
+    (they compile into rules); the others are carried."""
     pack = read(
         """\
         meta: {key: t, version: '1'}
         requirements: {protocol_files: [plan.md]}
         plugin_contract: {smoke_run: false}
-        capabilities: {io.net.http: {risk: high}}
-        decisions: []
         clarifications: []
         constraints: {forbid_stub_execution: true}
         """
     )
     assert [(w.rule, w.severity, w.line, w.column, w.message) for w in pack.warnings] == [
         ("pack.meaningless", Severity.WARNING, line, 1, f"section {name!r} is not enforced by this packwarden version")
-        for line, name in enumerate(
-            ["plugin_contract", "capabilities", "decisions", "clarifications", "constraints"], start=3
-        )
+        for line, name in enumerate(["clarifications", "constraints"], start=4)
     ]
     assert all(w.path == SOURCE for w in pack.warnings)
 
@@ -399,9 +396,9 @@ def test_an_inert_check_next_to_a_live_one_is_fine() -> None:
 
 def test_warnings_travel_with_the_errors() -> None:
     with pytest.raises(PolicyValidationError) as info:
-        read("meta: {key: t, version: '1'}\ndecisions: []\nrules:\n  - id: a\n    field: name\n")
+        read("meta: {key: t, version: '1'}\nclarifications: []\nrules:\n  - id: a\n    field: name\n")
     assert [w.message for w in info.value.warnings] == [
-        "section 'decisions' is not enforced by this packwarden version"
+        "section 'clarifications' is not enforced by this packwarden version"
     ]
     assert len(info.value.errors) == 1
 

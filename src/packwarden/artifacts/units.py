@@ -70,7 +70,7 @@ class UnitTable:
     ) -> None:
         """``attached``: files every unit of a kind also reads (``attached_of``)."""
         self._artifacts = {kind: tuple(globs) for kind, globs in artifacts.items()}
-        self._attached = dict(attached or {})
+        self._attached = {kind: frozenset(paths) for kind, paths in (attached or {}).items()}
         self._files = []
         self._folders = []
         for kind, globs in artifacts.items():
@@ -119,11 +119,15 @@ class UnitTable:
         below some folders, or all of them (called only when a folder or a registry unit needs
         its members, and only for the folders they can be in)."""
         given = list(dict.fromkeys(paths))
+        units = self._units(given, listing)
+        governed = {kind for kind, attached in self._attached.items() if not attached.isdisjoint(given)}
+        if governed:  # a changed contract re-checks every unit of the kinds it governs
+            units.extend(u for u in self._units(list(listing(None)), listing) if u.kind in governed and u not in units)
+        return units
+
+    def _units(self, given: list[str], listing: Listing) -> list[Unit]:
         units = [self._with_attached(Unit(kind, path, (path,))) for path in given if (kind := self.kind_of(path))]
         folders = {found[1]: found[0] for path in given if (found := self.folder_of(path)) is not None}
-        for kind, attached in self._attached.items():  # a changed contract re-checks every unit it governs
-            if any(path in attached for path in given):
-                units.extend(u for u in self.units(listing(None), listing) if u.kind == kind and u not in units)
         registries = [
             (registry, matcher)
             for registry, matcher in self._registries
@@ -152,7 +156,7 @@ class UnitTable:
         return registry.manifests or self._artifacts.get(registry.kind, ())
 
     def _with_attached(self, unit: Unit) -> Unit:
-        attached = self._attached.get(unit.kind, ())
+        attached = tuple(sorted(self._attached.get(unit.kind, ())))
         if not attached:
             return unit
         return unit._replace(members=tuple(sorted({*unit.members, *attached})), reads=attached)

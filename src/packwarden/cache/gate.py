@@ -146,8 +146,8 @@ def recall(root: str, pack: "str | None", strict: bool) -> "Recalled | None":
         if staged is None:
             return None
         changed, indexed = staged
-        if any(name in inputs for name in changed) or any(indexed.pop(n, None) != blob for n, blob in inputs.items()):
-            return None  # a staged policy input (which re-checks everything), or another policy
+        if any(name in inputs for name in changed) or any(indexed.get(n) != blob for n, blob in inputs.items()):
+            return None  # a staged policy input (which re-checks what it governs), or another policy
         relevant = [unit for unit in units if not changed.isdisjoint(unit[3])]
         if any(all(name not in unit[3] for unit in relevant) for name in changed):
             return None  # a staged path no checked unit read
@@ -155,7 +155,7 @@ def recall(root: str, pack: "str | None", strict: bool) -> "Recalled | None":
             everything: dict[str, str] = {}
             for unit in units:
                 everything.update(unit[3])
-            if indexed != everything:
+            if {n: b for n, b in indexed.items() if n not in inputs or n in everything} != everything:
                 return None  # see _same_members
         elif not all(_same_members(unit[0], unit[1], unit[3], indexed) for unit in relevant):
             return None  # the index lists other members, or other contents, than the check read

@@ -18,10 +18,18 @@ from types import ModuleType
 
 from packwarden.checks import (
     allowed_values,
+    capability_compensation,
+    capability_coverage,
+    capability_decision,
+    capability_ids,
+    capability_risk,
     forbidden_pattern,
     forbidden_values,
     length,
     pattern,
+    plugin_generated,
+    plugin_handler,
+    plugin_spec,
     registry,
     required,
     required_file,
@@ -46,9 +54,17 @@ KINDS: tuple[ModuleType, ...] = (
     forbidden_values,
     semver,
     length,
+    capability_ids,
+    capability_decision,
+    capability_risk,
+    capability_coverage,
+    capability_compensation,
     required_file,
     step_section,
     registry,
+    plugin_spec,
+    plugin_generated,
+    plugin_handler,
 )
 
 

@@ -22,7 +22,7 @@ class Option:
     module is imported by every hook run.
     """
 
-    __slots__ = ("choices", "ge", "inert", "key", "max_length", "problem", "type")
+    __slots__ = ("choices", "ge", "inert", "key", "max_length", "problem", "shown", "type")
 
     def __init__(
         self,
@@ -34,6 +34,7 @@ class Option:
         ge: int | None = None,  # for numbers
         inert: tuple[Any, ...] = (),  # values that can never find anything (``required: false``)
         problem: Callable[[Any], str | None] | None = None,  # why a value of the right type is unusable
+        shown: Callable[[Any], str] | None = None,  # the value in one line (a large one); None: its repr
     ) -> None:
         self.key = key
         self.type = type
@@ -42,6 +43,7 @@ class Option:
         self.ge = ge
         self.inert = inert
         self.problem = problem
+        self.shown = shown
 
     def __repr__(self) -> str:
         return f"Option({self.key!r}, {self.type!r})"

@@ -51,6 +51,9 @@ class Hit(Record):
     detail: str = ""  # "field = value", appended to a pack's own message; empty for text matches
     path: str = ""
     fix: str = ""  # a fix for this hit (a did-you-mean); empty: the rule's fix
+    # more facts for the finding's metadata, as (key, text) pairs: which capability decision
+    # matched and why, for `packs test`, JSON output and the API
+    metadata: tuple[tuple[str, str], ...] = ()
 
 
 def show(value: Any) -> str:

@@ -25,6 +25,8 @@ COMMANDS = {
     "packs": ("packwarden.cli.packs", "list, show, compare and try policy packs"),
     "effective": ("packwarden.cli.effective", "show the effective policy and where each value came from"),
     "explain": ("packwarden.cli.explain", "explain a rule: what it checks, why, bad and good examples"),
+    "capabilities": ("packwarden.cli.capabilities", "the capability registry: each risk, and the manifests using it"),
+    "plugin": ("packwarden.cli.plugin", "a plugin's generated files, its static checks, its sandboxed smoke run"),
     "inspect": ("packwarden.cli.inspect", "show what packwarden reads from a file, with every value's location"),
     "cache": ("packwarden.cli.cache", "show or clear packwarden's caches (compiled policies, per-file results)"),
 }

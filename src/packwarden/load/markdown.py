@@ -8,7 +8,7 @@ the markdown file.
 
 from __future__ import annotations
 
-from packwarden.load.document import Document, Heading, PosDict, PosList, Problem
+from packwarden.load.document import Document, Heading, Problem
 from packwarden.load.limits import MAX_FILE_BYTES
 from packwarden.load.text import decode
 from packwarden.load.yaml import load_yaml_text
@@ -16,8 +16,6 @@ from packwarden.model import builtin_rules as R
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (the hook imports load modules)
 if TYPE_CHECKING:
-    from typing import Any
-
     from markdown_it import MarkdownIt
 
 _parser: MarkdownIt | None = None
@@ -35,23 +33,6 @@ def _markdown() -> MarkdownIt:
     return _parser
 
 
-def _shifted(data: Any, lines: int) -> Any:
-    """``data`` with every mark ``lines`` lines further down; iterative, so no depth limit."""
-    pending = [data]
-    while pending:
-        node = pending.pop()
-        if isinstance(node, PosDict):
-            node.mark = (node.mark[0] + lines, node.mark[1])
-            node.marks = {key: (line + lines, column) for key, (line, column) in node.marks.items()}
-            node.key_marks = {key: (line + lines, column) for key, (line, column) in node.key_marks.items()}
-            pending.extend(node.values())
-        elif isinstance(node, PosList):
-            node.mark = (node.mark[0] + lines, node.mark[1])
-            node.marks = [(line + lines, column) for line, column in node.marks]
-            pending.extend(node)
-    return data
-
-
 def _front_matter(lines: list[str]) -> tuple[Document, int] | None:
     """The front matter read as YAML, and how many lines it takes with its two fences."""
     if not lines or lines[0].rstrip(" \t") != "---":
@@ -61,9 +42,9 @@ def _front_matter(lines: list[str]) -> tuple[Document, int] | None:
             break
     else:  # never closed: the opening line is a thematic break, as markdown reads it
         return None
-    document = load_yaml_text("\n".join([*lines[1:index], ""]))
-    problems = tuple(problem._replace(line=problem.line + 1) for problem in document.problems)
-    return Document(document.text, _shifted(document.data, 1), problems), index + 1
+    # an empty first line stands for the opening fence: every mark, and every line a message
+    # names ("first at line 3"), is then a line of the markdown file
+    return load_yaml_text("\n".join(["", *lines[1:index], ""])), index + 1
 
 
 def _headings(lines: list[str], skipped: int) -> tuple[Heading, ...]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import posixpath
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from packwarden.load.document import Problem
 from packwarden.load.files import read_capped
@@ -127,9 +127,16 @@ class PackFiles:
                 paths.update((pack_file.name, pack_file.resolved, *(link for link, _ in pack_file.links)))
         return paths
 
-    def governs(self) -> PolicyInputMap:
-        """The policy inputs in the repository and what each governs (see ``PolicyInputMap``)."""
-        return PolicyInputMap({CONFIG_PATH: None, **dict.fromkeys(self.repo_inputs())})
+    def governs(self, attached: Mapping[str, Iterable[str]] | None = None) -> PolicyInputMap:
+        """The policy inputs in the repository and what each governs (see ``PolicyInputMap``);
+        ``attached``: files every unit of a kind reads, by kind (a contract governs plugins)."""
+        governs: dict[str, frozenset[str] | None] = {}
+        for kind, paths in (attached or {}).items():
+            for path in paths:
+                known = governs.get(path, frozenset())
+                governs[path] = None if known is None else known | {kind}
+        governs.update({CONFIG_PATH: None, **dict.fromkeys(self.repo_inputs())})
+        return PolicyInputMap(governs)
 
 
 class PolicyInputMap:

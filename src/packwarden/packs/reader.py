@@ -20,6 +20,7 @@ from packwarden.model.kinds import spec_of
 from packwarden.model.record import Record
 from packwarden.model.rule import Rule, RuleDoc
 from packwarden.packs import betty
+from packwarden.packs.capabilities import Sections, capability_rules, read_sections
 from packwarden.packs.locate import key_mark, locate, walk
 from packwarden.packs.requirements import lists_of
 from packwarden.packs.schema import (
@@ -45,6 +46,7 @@ class LoadedPack(Record):
     extends_marks: tuple[Mark, ...] = ()  # where each entry of ``extends`` is written
     # each list of ``requirements``: name, written by this pack (else its default), rule ids
     requirement_lists: tuple[tuple[str, bool, tuple[str, ...]], ...] = ()
+    capabilities: Sections | None = None  # its capability sections, which ``resolve`` merges along extends
 
 
 class Problems:
@@ -248,6 +250,27 @@ def _required(
     return rules
 
 
+def _plugin_rules(
+    spec: PackSpec, data: PosDict, ref: str, source: str, defined: set[str], problems: Problems
+) -> list[Rule]:
+    """The rules of the pack's ``plugin_contract``, checked as written rules are."""
+    from packwarden.packs.plugin_contract import compile_plugin_contract
+
+    rules = compile_plugin_contract(spec.plugin_contract, data, ref, source)
+    if not rules:
+        return []
+    problem = params_problem(dict(rules[0].params)) or next(
+        (params_problem(dict(rule.params)) for rule in rules if "forbidden" in rule.params), None
+    )
+    clash = next((rule.id for rule in rules if rule.id in defined), None)
+    if clash is not None:
+        problem = f"rule id {clash} is defined twice, in rules and by plugin_contract"
+    if problem is not None:
+        problems.error(f"plugin_contract: {problem}", (rules[0].line, rules[0].column))
+        return []
+    return rules
+
+
 def read_pack(raw: bytes, source: str) -> LoadedPack:
     """Read one pack (native or Betty); raises PolicyValidationError with located errors."""
     problems = Problems(source)
@@ -280,7 +303,10 @@ def read_pack(raw: bytes, source: str) -> LoadedPack:
     rules = compile_rules(spec.rules, data.get("rules"), ref, source, problems)
     required = _required(spec, data, ref, source, {rule.id for rule in rules}, problems)
     rules.extend(required)
+    capabilities = read_sections(spec, data, ref, source, problems)
+    rules.extend(capability_rules(capabilities, {rule.id for rule in rules}, problems))
+    rules.extend(_plugin_rules(spec, data, ref, source, {rule.id for rule in rules}, problems))
     problems.raise_if_errors()
     extends_marks = tuple(locate(data, ("extends", index)) for index in range(len(spec.extends)))
     lists = lists_of(spec.requirements, [rule.id for rule in required])
-    return LoadedPack(ref, source, spec, tuple(rules), tuple(problems.warnings), extends_marks, lists)
+    return LoadedPack(ref, source, spec, tuple(rules), tuple(problems.warnings), extends_marks, lists, capabilities)

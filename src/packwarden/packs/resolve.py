@@ -17,6 +17,7 @@ from packwarden.model.errors import PolicyNotFoundError, PolicyValidationError
 from packwarden.model.finding import Finding, Severity
 from packwarden.model.policy import DEFAULT_ARTIFACTS, EffectivePolicy
 from packwarden.model.rule import Rule
+from packwarden.packs.capabilities import Sections, compile_sections, merge
 from packwarden.packs.files import BUILTIN, PackFileError, PackFiles
 from packwarden.packs.inputs import CONFIG_PATH, DEFAULT_PACK, PolicyInputs, is_pack_file
 from packwarden.packs.locate import locate
@@ -127,8 +128,13 @@ class _Fold:
         self.defaults: dict[str, object] = {}
         self.origins: dict[str, str] = {"mode": "default", "fail_on": "default"}
         self.warnings: list[Finding] = []
+        self.capabilities: Sections | None = None  # merged along the chain so far; see _capabilities
+        self.capability_ids: set[str] = set()
+        self.capability_severities: dict[str, tuple[Severity, str]] = {}
 
     def set_severity(self, rule_id: str, severity: Severity, layer: str) -> bool:
+        if rule_id in self.capability_ids:  # kept for when a later pack compiles the rule again
+            self.capability_severities[rule_id] = (severity, layer)
         if rule_id in self.rules:
             self.rules[rule_id] = self.rules[rule_id]._replace(severity=severity)
         elif rule_id in R.BY_ID and R.BY_ID[rule_id].adjustable:
@@ -153,6 +159,32 @@ class _Fold:
                 skipped.update(ids)
         return skipped
 
+    def _capabilities(self, pack: LoadedPack) -> set[str]:
+        """Compile the capability rules again from ``pack``'s sections merged onto the chain's so far
+        (``packs.capabilities.merge``), keeping the severities earlier packs gave them; returns the
+        ids of the pack's own capability rules, which these replace."""
+        if pack.capabilities is None:
+            return set()
+        merged, clashes = merge(self.capabilities, pack.capabilities)
+        if clashes:
+            raise PolicyValidationError(
+                [Finding(R.PACK_INVALID.id, Severity.ERROR, m, d.source, d.line, d.column) for m, d in clashes]
+            )
+        self.capabilities = merged
+        for old in self.capability_ids:
+            self.rules.pop(old, None)
+            self.origins.pop(f"rule:{old}", None)
+            self.origins.pop(f"severity:{old}", None)
+        compiled = compile_sections(merged)
+        self.capability_ids = {rule.id for rule in compiled}
+        for rule in compiled:
+            self.add_rule(rule, f"pack {rule.pack}")
+            if rule.id in self.capability_severities:
+                severity, layer = self.capability_severities[rule.id]
+                self.rules[rule.id] = rule._replace(severity=severity)
+                self.origins[f"severity:{rule.id}"] = layer
+        return self.capability_ids
+
     def add_rule(self, rule: Rule, layer: str) -> None:
         self.rules[rule.id] = rule
         self.origins[f"rule:{rule.id}"] = layer
@@ -161,7 +193,7 @@ class _Fold:
     def pack(self, pack: LoadedPack) -> None:
         layer = f"pack {pack.ref}"
         self.warnings.extend(pack.warnings)
-        inherited = self._inherited(pack)
+        inherited = self._inherited(pack) | self._capabilities(pack)
         for rule in pack.rules:
             if rule.id not in inherited:
                 self.add_rule(rule, layer)

@@ -17,6 +17,7 @@ from packwarden import checks
 from packwarden.checks.option import Option, is_scalar
 from packwarden.model import kinds
 from packwarden.model.record import Record
+from packwarden.packs.capability_schema import CapabilityDefaults, Decisions, Registry
 
 SeverityName = Literal["info", "warning", "error", "block"]
 
@@ -57,9 +58,6 @@ Kinds = Annotated[list[str], BeforeValidator(_one_or_list)]
 
 # Sections that DESIGN.md reserves for later capabilities; a pack may carry them already.
 RESERVED_SECTIONS = (
-    "plugin_contract",
-    "capabilities",
-    "decisions",
     "clarifications",
     "constraints",
 )
@@ -114,6 +112,14 @@ class Requirements(_Strict):
     commit_message: Any = None  # the strict-mode gate's; carried, not enforced by this version
 
 
+class PluginContract(_Strict):
+    """``plugin_contract``: compiled into rules by ``packs.plugin_contract``."""
+
+    contract: str = Field(default="core/OPERATING_CONTRACT.md", min_length=1, max_length=512)
+    forbidden_imports: list[str] | None = None  # default: plugin.static.DEFAULT_FORBIDDEN
+    smoke_run: bool = False  # carried: the hook never runs a handler; ``packwarden plugin smoke`` does
+
+
 class RuleFields(_Strict):
     """The keys every rule has; ``RuleSpec`` adds the check kinds' options."""
 
@@ -136,9 +142,10 @@ class PackFields(_Strict):
     artifacts: dict[str, list[str]] = {}
     rules: list[RuleFields] = []  # RuleSpec in PackSpec
     requirements: Requirements | None = None
-    plugin_contract: Any = None
-    capabilities: Any = None
-    decisions: Any = None
+    plugin_contract: PluginContract | None = None
+    capabilities: Registry | None = None  # compiled into rules by packs.capabilities
+    capability_defaults: CapabilityDefaults | None = None
+    decisions: Decisions | None = None
     clarifications: Any = None
     constraints: Any = None
 

@@ -11,9 +11,11 @@ def checks_text(rule: Rule) -> str:
     """What a rule checks, in one line: ``field: check=value, ...``."""
     from packwarden.checks import table
 
+    options = table().options
     parts = []
     for key, value in rule.params.items():
-        parts.append(key if value is True else f"{key}={value!r}")
+        shown = options[key].shown if key in options else None
+        parts.append(key if value is True else shown(value) if shown is not None else f"{key}={value!r}")
     unit = any(key in table().unit_keys for key in rule.params)
     target = rule.field if rule.field is not None else "<unit>" if unit else "<file text>"
     return f"{target}: {', '.join(parts)}"
