@@ -252,7 +252,7 @@ def _remember_for_gate(
         if listed is None:
             return
         blobs = {path: blob_ids[path] for path in unit.members if path in blob_ids}
-        units.append((shape, unit.root, listed, blobs, [_raw(finding) for finding in found]))
+        units.append((shape, unit.root, listed, blobs, [_raw(finding) for finding in found], unit.reads))
     from packwarden.artifacts.units import attached_of
 
     # a contract is read as a member of the units it governs: its blob id is the one read

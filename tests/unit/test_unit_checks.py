@@ -52,10 +52,12 @@ def found(module: Any, params: dict[str, Any], target: UnitTarget) -> list[tuple
     return [(hit.path, hit.line, hit.column, hit.message, hit.fix) for hit in hits]
 
 
-def test_the_new_kinds_are_registered_last_as_unit_checks() -> None:
-    assert checks.KINDS[-3:] == (required_file, step_section, registry)
+def test_the_unit_kinds_are_registered_as_unit_checks_after_the_document_kinds() -> None:
+    units = [kind for kind in checks.KINDS if getattr(kind, "SCOPE", "document") == "unit"]
+    assert units[:3] == [required_file, step_section, registry]
+    assert checks.KINDS[-len(units) :] == tuple(units)  # a unit rule's checks run after no document check
     table = checks.table()
-    assert table.unit_keys == (
+    assert table.unit_keys[:6] == (
         "required_file",
         "step_section",
         "step_files",

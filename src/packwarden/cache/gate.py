@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     # mode, fail_on and the raw findings, each as [severity, input rule, the finding as a dict]
     Recalled = tuple[str, str, list[list[Any]]]
 
-FORMAT = 4
+FORMAT = 5
 MAX_FILES = 2000  # members of the checked units; a larger run (pre-commit run --all-files) leaves no memo
 MAX_OUTSIDE_BYTES = 1_048_576  # load.limits.MAX_PACK_BYTES: a pack file larger is not the one read
 _REGULAR_MODES = ("100644", "100755")
@@ -105,7 +105,7 @@ def store(
     inputs: "Mapping[str, str | None]",
     outside: "Sequence[tuple[str, str, str]]",
     specs: "Sequence[str]",
-    units: "Sequence[tuple[str, str, Sequence[str], Mapping[str, str], Sequence[list[Any]]]]",
+    units: "Sequence[tuple[str, str, Sequence[str], Mapping[str, str], Sequence[list[Any]], Sequence[str]]]",
     policy_findings: "Sequence[list[Any]]",
     mode: str,
     fail_on: str,
@@ -114,14 +114,18 @@ def store(
 
     ``inputs``: repository policy inputs -> blob id (None: absent); ``outside``: pack files
     outside the repository, as (name asked by, where it was read, blob id); ``units``: for each
-    checked unit, its shape and root, the pathspecs listing its members, member -> blob id, and
-    its raw findings as [severity, input rule, the finding as a dict] (``model.decision``).
+    checked unit, its shape and root, the pathspecs listing its members, member -> blob id, its
+    raw findings as [severity, input rule, the finding as a dict] (``model.decision``), and the
+    members it only reads (a registry's manifests: their own rules are their own units').
     """
     entry = {
         "inputs": dict(inputs),
         "outside": [list(item) for item in outside],
         "specs": list(specs),
-        "units": [[shape, root, list(listed), dict(blobs), list(found)] for shape, root, listed, blobs, found in units],
+        "units": [
+            [shape, root, list(listed), dict(blobs), list(found), list(reads)]
+            for shape, root, listed, blobs, found, reads in units
+        ],
         "policy": list(policy_findings),
         "mode": mode,
         "fail_on": fail_on,
@@ -149,8 +153,8 @@ def recall(root: str, pack: "str | None", strict: bool) -> "Recalled | None":
         if any(name in inputs for name in changed) or any(indexed.get(n) != blob for n, blob in inputs.items()):
             return None  # a staged policy input (which re-checks what it governs), or another policy
         relevant = [unit for unit in units if not changed.isdisjoint(unit[3])]
-        if any(all(name not in unit[3] for unit in relevant) for name in changed):
-            return None  # a staged path no checked unit read
+        if any(all(name not in unit[3] or name in unit[5] for unit in relevant) for name in changed):
+            return None  # a staged path whose own unit was not checked (a registry only read it)
         if any(unit[0] == "registry" for unit in relevant):
             everything: dict[str, str] = {}
             for unit in units:
