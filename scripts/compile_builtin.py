@@ -17,11 +17,14 @@ from pathlib import Path
 TREE = Path(__file__).resolve().parents[1]
 TARGET = TREE / "policies" / "compiled.json"
 
-# Which of packwarden's modules compiling a policy imports, asked of a fresh interpreter.
+# Which of packwarden's modules compiling the policies imports, asked of a fresh interpreter:
+# every built-in pack, so that a module only some packs need (the plugin contract's) is one.
 _PROBE = """
 import json, sys
 from packwarden.cache.shipped import compile_entry
-compile_entry("default@1.0", False)
+from packwarden.packs.builtin import builtin_refs
+for ref in builtin_refs():
+    compile_entry(ref, False)
 print(json.dumps(sorted(m.__file__ for n, m in sys.modules.items() if n.split(".")[0] == "packwarden")))
 """
 

@@ -15,12 +15,16 @@ Shell blocks run with ``bash`` and ``set -e``; a command that must fail says so 
 line shown must appear, in order, in what the command prints. YAML blocks must parse; one meant
 as a file (a first line ``# .packwarden/policy.yml``, or ``<!-- docs-test: as=PATH -->``) must
 load the way packwarden or pre-commit loads that file. Python blocks run with this venv's
-python. ``<!-- docs-test: skip reason="..." -->`` skips a block with that reason.
+python. ``<!-- docs-test: skip reason="..." -->`` skips a block with that reason;
+``<!-- docs-test: needs=bwrap -->`` skips it where that tool is missing, as the tests of the same
+command do, unless ``PACKWARDEN_REQUIRE_BWRAP`` is set (``.ci/run``): there it must run.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -116,6 +120,9 @@ def test_every_page_is_read() -> None:
 def test_example(block: Block, tmp_path: Path, hook_repo: tuple[Path, str]) -> None:
     if "skip" in block.options:
         pytest.skip(f"{block.page}:{block.line}: {block.options['reason']}")
+    tool = block.options.get("needs")
+    if tool and shutil.which(tool) is None and not os.environ.get(f"PACKWARDEN_REQUIRE_{tool.upper()}"):
+        pytest.skip(f"{block.page}:{block.line}: needs {tool}, which is not installed")
     cwd = _scratch(block, tmp_path, hook_repo[0])
     run = {"shell": _shell, "console": _shell, "yaml": _yaml, "python": _python}[block.language]
     run(block, cwd, tmp_path)

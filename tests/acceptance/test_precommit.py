@@ -82,7 +82,7 @@ def test_try_repo_warn_mode_passes_and_shows_findings(tmp_path: Path, hook_repo:
     done = pre_commit(repo, tmp_path / "unused-home", "try-repo", str(hook_repo[0]), HOOK_ID, "--all-files")
 
     assert done.code == 0, done.output
-    assert "policy check (skills, agents, protocol runs, registries)" in done.output
+    assert "policy check (skills, agents, plugins, protocol runs, registries)" in done.output
     assert "Passed" in done.output
     assert BAD_PREFIX in done.output
     assert "    fix: rename it in lowercase" in done.output

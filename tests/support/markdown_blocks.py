@@ -6,6 +6,7 @@ not render it)::
     <!-- docs-test: skip reason="needs the network" -->
     <!-- docs-test: repo=empty -->
     <!-- docs-test: as=packs/ours.yaml -->
+    <!-- docs-test: needs=bwrap -->
 
 and a shell command that is meant to fail says so on its own line: ``cmd  # exits 1``.
 """
@@ -37,7 +38,9 @@ OPTIONS = {
     "repo": True,  # the scratch repository: demo (default), empty, betty, packwarden
     "as": True,  # where a YAML example goes in the scratch repository
     "slow": False,  # a pytest.mark.slow example
+    "needs": True,  # a system tool (bwrap): skipped without it, unless PACKWARDEN_REQUIRE_<TOOL> is set (CI)
 }
+NEEDS = ("bwrap",)
 REPOS = ("demo", "empty", "betty", "packwarden")
 ANNOTATION = re.compile(r"^\s*<!--\s*docs-test:(?P<body>.*?)-->\s*$", re.DOTALL)
 # ``cmd   # exits 2: why`` -> the command, and the exit code it must return.
@@ -99,6 +102,8 @@ def parse_annotation(body: str, where: str) -> dict[str, str]:
         raise AnnotationError(f"{where}: docs-test reason without skip")
     if options.get("repo", "demo") not in REPOS:
         raise AnnotationError(f"{where}: docs-test repo must be one of {', '.join(REPOS)}")
+    if options.get("needs", NEEDS[0]) not in NEEDS:
+        raise AnnotationError(f"{where}: docs-test needs must be one of {', '.join(NEEDS)}")
     return options
 
 

@@ -1,6 +1,12 @@
 """Every built-in pack ships examples: ``examples/pass`` is clean, ``examples/fail`` trips
 every rule the pack itself defines (inherited rules are covered by their own pack), including
-the rules its ``requirements`` compile into (protocol runs under ``.protocols/<run>/``).
+the rules its ``requirements`` compile into (protocol runs under ``.protocols/<run>/``) and its
+``plugin_contract`` compiles into (plugins under ``plugins/<name>/``).
+
+A pack may add fail trees ``examples/fail-<what>/`` for what cannot stand beside the others:
+every plugin of a tree reads the one operating contract, so the broken contract that trips
+``plugin.contract-invalid`` lives in ``examples/fail-contract/`` (next to it, every rule that
+needs a readable contract would go quiet). The fail trees together trip every rule.
 
 The examples are copied out of this repository first: inside it, ``check()`` would find the
 git top level and only see tracked files.
@@ -14,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from packwarden.api import CheckResult, check
+from packwarden.artifacts.units import attached_of
 from packwarden.model.finding import Severity
 from packwarden.packs.builtin import builtin_refs, pack_dir, read_builtin
 from packwarden.packs.reader import read_pack
@@ -45,6 +52,20 @@ def _own_rule_ids(ref: str) -> set[str]:
     return {rule.id for rule in read_pack(raw, resolved).rules}
 
 
+def _fail_trees(ref: str) -> list[str]:
+    """``fail`` and every ``fail-<what>`` beside it."""
+    examples = pack_dir(ref) / "examples"
+    return sorted(entry.name for entry in examples.iterdir() if entry.name == "fail" or entry.name.startswith("fail-"))
+
+
+def _read_only(ref: str) -> set[str]:
+    """Files every unit of a kind only reads (a plugin's operating contract): the input the
+    examples are checked against, not an example. A valid one has no finding of its own; a
+    broken one is reported at itself (``plugin.contract-invalid``)."""
+    resolved, raw = read_builtin(ref)
+    return {path for paths in attached_of(read_pack(raw, resolved).rules).values() for path in paths}
+
+
 def _covered(path: str, found: set[str]) -> bool:
     """Whether a finding is at ``path`` or at a folder holding it (a run's folder: a missing
     plan.md is reported at ``.protocols/run``, and that covers every file of the run)."""
@@ -59,6 +80,7 @@ def test_the_builtin_packs_are_found() -> None:
         "startup-fast@1.0",
         "team-standard@1.0",
         "enterprise-compliance@1.0",
+        "plugin-contract@1.0",
     }
 
 
@@ -74,12 +96,16 @@ def test_pass_examples_have_no_findings(ref: str, tmp_path: Path, monkeypatch: p
 def test_fail_examples_trigger_every_rule_of_the_pack(
     ref: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    result, files = _run(ref, "fail", tmp_path, monkeypatch)
-    found = {finding.rule for finding in result.findings}
+    found: set[str] = set()
+    inputs = _read_only(ref)
+    for tree in _fail_trees(ref):
+        result, files = _run(ref, tree, tmp_path, monkeypatch)
+        found |= {finding.rule for finding in result.findings}
+        at = {finding.path for finding in result.findings}
+        quiet = [path for path in files if path not in inputs and not _covered(path, at)]
+        assert quiet == [], f"{ref}: examples/{tree}/ files without any finding: {quiet}"
     missing = sorted(_own_rule_ids(ref) - found)
     assert missing == [], f"{ref}: no fail example triggers {missing}"
-    quiet = [path for path in files if not _covered(path, {finding.path for finding in result.findings})]
-    assert quiet == [], f"{ref}: fail examples without any finding: {quiet}"
 
 
 def test_a_finding_covers_its_file_and_the_files_below_its_folder() -> None:
@@ -173,3 +199,64 @@ def test_startup_fast_asks_runs_for_a_plan_only(tmp_path: Path, monkeypatch: pyt
     assert _protocol_findings(result) == [
         (".protocols/2026-03-06-header-hotfix", "protocol.missing-file.plan.md", Severity.WARNING)
     ]
+
+
+def _plugin_findings(result: CheckResult) -> list[tuple[str, str, Severity]]:
+    """The plugin findings but the missing generated files (one per file, at the plugin's folder)."""
+    return sorted(
+        (f.path, f.rule, f.severity)
+        for f in result.findings
+        if f.rule.startswith("plugin.") and f.rule != "plugin.generated.missing"
+    )
+
+
+def test_plugin_contract_finds_what_each_plugin_breaks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    result, _ = _run("plugin-contract@1.0", "fail", tmp_path, monkeypatch)
+    error = Severity.ERROR
+    stale = [
+        f"plugins/stale-router/{name}" for name in ("ledger_contract.json", "manifest.json", "policy_snapshot.json")
+    ]
+    assert _plugin_findings(result) == [
+        ("plugins/lost-markers/handler.py", "plugin.handler.markers", error),  # no BEGIN line
+        ("plugins/lost-markers/handler.py", "plugin.handler.markers", error),  # no END line
+        ("plugins/misnamed/plugin.spec.json", "plugin.spec.name-format", error),
+        ("plugins/misnamed/plugin.spec.json", "plugin.spec.version-format", error),
+        ("plugins/no-entry/handler.py", "plugin.handler.entry", error),
+        ("plugins/no-spec", "plugin.spec.invalid", error),
+        ("plugins/off-contract/plugin.spec.json", "plugin.spec.handles-event", error),
+        ("plugins/off-contract/plugin.spec.json", "plugin.spec.outputs-allowed", error),
+        ("plugins/off-contract/plugin.spec.json", "plugin.spec.rule-actions-allowed", error),
+        ("plugins/rules-out-of-order/plugin.spec.json", "plugin.spec.else-last", error),
+        *[("plugins/shell-out/handler.py", "plugin.handler.forbidden", error)] * 4,  # 2 imports, 2 uses
+        *[(path, "plugin.generated.stale", error) for path in stale],
+        ("plugins/syntax-error/handler.py", "plugin.handler.syntax", error),
+    ]
+    # The comment and the string in shell-out's handler that name subprocess and eval are not uses.
+    forbidden = [f.message for f in result.findings if f.rule == "plugin.handler.forbidden"]
+    assert not [message for message in forbidden if "subprocess" in message or "eval" in message]
+    (version,) = [f for f in result.findings if f.path == "plugins/stale-router/manifest.json"]
+    assert "version is '1.0.0'" in version.message and "'1.1.0'" in version.message
+    assert version.fix == "regenerate: packwarden plugin scaffold plugins/stale-router/plugin.spec.json"
+
+
+def test_a_broken_contract_blocks_in_warn_mode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    result, _ = _run("plugin-contract@1.0", "fail-contract", tmp_path, monkeypatch)
+    contract = [f for f in result.findings if f.rule == "plugin.contract-invalid"]
+    assert {(f.path, f.severity) for f in contract} == {("core/OPERATING_CONTRACT.md", Severity.BLOCK)}
+    assert len(contract) == 3  # unquoted version, an event without a name, no actions block
+    # Nothing is judged against a contract that cannot be read: only the missing files are said.
+    assert {f.rule for f in result.findings} == {"plugin.contract-invalid", "plugin.generated.missing"}
+    assert result.exit_code == 1
+
+
+@pytest.mark.parametrize("ref", ["team-standard@1.0", "enterprise-compliance@1.0"])
+def test_team_and_enterprise_check_plugins_as_plugin_contract_does(
+    ref: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, files = _copy("plugin-contract@1.0", "fail", tmp_path, monkeypatch)
+    expected = check(files, cwd=root, pack="plugin-contract@1.0")
+    result = check(files, cwd=root, pack=ref)
+    assert _plugin_findings(result) == _plugin_findings(expected)
+    assert {f.pack for f in result.findings} == {"plugin-contract@1.0"}
+    assert expected.exit_code == 0  # plugin-contract on its own: warn mode
+    assert result.exit_code == 1  # block mode: every error blocks

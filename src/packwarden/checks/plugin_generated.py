@@ -67,6 +67,20 @@ def check(rule: Rule, target: UnitTarget) -> Iterator[Hit]:
         except SpecError:
             return  # nothing can be generated from this spec: the spec rules say why
         for field, on_disk, fresh in differences:
-            what = f"{name} is stale" if not field else f"{name}: {field} is {show(on_disk)}"
-            message = f"{what}; {spec_path} and the contract make it {show(fresh)}"
+            message = _stale(name, field, on_disk, fresh, f"{spec_path} and the contract")
             yield Hit(message, *_mark(document.data, field), field, on_disk, path=path, fix=f"regenerate: {command}")
+
+
+def _stale(name: str, field: str, on_disk: object, fresh: object, source: str) -> str:
+    """What differs, in words: never ``<missing>``, nor "a list ... make it a list"."""
+    from packwarden.plugin.generate import MISSING
+
+    if not field:
+        return f"{name} is stale; {source} make it {show(fresh)}"
+    if fresh is MISSING:
+        return f"{name}: {field} is there, but {source} make no {field}"
+    if on_disk is MISSING:
+        return f"{name} has no {field}; {source} make it {show(fresh)}"
+    if show(on_disk) == show(fresh):  # two lists, two mappings: their text would say nothing
+        return f"{name}: {field} is not what {source} make it"
+    return f"{name}: {field} is {show(on_disk)}; {source} make it {show(fresh)}"

@@ -2,8 +2,10 @@
 
 What it does: reads the plugin folder's ``plugin.spec.json`` and the operating contract (the
 rule's ``contract``, a markdown file every plugin unit also reads) and reports, by
-``plugin_spec``: ``contract`` (the contract is missing or malformed), ``invalid`` (no spec, or
-not a JSON mapping), ``name`` (not kebab-case), ``version`` (not X.Y.Z), ``event``
+``plugin_spec``: ``contract`` (the contract is missing, unreadable or malformed), ``invalid``
+(no spec, not a JSON mapping, or a shape nothing can be generated from: ``outputs`` missing or
+not a list, ``description`` not a string, ``policy`` not a mapping or its ``rules`` not a list
+of mappings), ``name`` (not kebab-case), ``version`` (not X.Y.Z), ``event``
 (``handles_event`` missing or not a contract lifecycle event), ``outputs`` (an output the
 contract does not allow), ``rule-actions`` (a ``policy.rules`` action that is not one of the
 plugin's outputs or not allowed) and ``else-last`` (a rule without ``if_*`` conditions that is
@@ -76,8 +78,14 @@ def _at(data: PosDict, key: str, message: str, path: str, value: object = None) 
 
 
 def _contract_hits(path: str, contract: Contract | None, target: UnitTarget) -> Iterator[Hit]:
+    document = target.members.get(path)
     if path not in target.members:
         yield Hit(f"the operating contract {path} does not exist", 1, 1, path=path)
+    elif document is not None and document.problems:
+        # A file only read by the units is no artifact of its own: nothing else reports why it
+        # could not be loaded (not UTF-8, too large), and every rule that needs it is quiet.
+        for refused in document.problems:
+            yield Hit(f"operating contract: {refused.message}", refused.line, refused.column, path=path)
     elif contract is not None:
         for problem in contract.problems:
             yield Hit(f"operating contract: {problem.message}", problem.line, problem.column, path=path)
@@ -89,6 +97,32 @@ def _text(data: PosDict, key: str, pattern: re.Pattern[str], what: str, path: st
         yield _at(data, key, f"{key} must be {what}, not {show(value)}", path, value)
     elif not pattern.match(value):
         yield _at(data, key, f"{key} {show(value)} must be {what}", path, value)
+
+
+def _shape(data: PosDict, path: str) -> Iterator[Hit]:
+    """What ``plugin scaffold`` cannot generate from and no other rule reports. Without this such
+    a spec would pass: ``plugin_generated`` has nothing to compare the files on disk with."""
+    if "outputs" not in data:
+        yield Hit(f"{SPEC} has no outputs: list the actions handle() may return", *data.mark, path=path)
+    elif not isinstance(data["outputs"], PosList):  # an item that is no string: ``outputs`` says so
+        yield _at(data, "outputs", f"outputs must be a list of action names, not {show(data['outputs'])}", path)
+    if "description" in data and not isinstance(data["description"], str):
+        yield _at(data, "description", f"description must be a string, not {show(data['description'])}", path)
+    if "policy" not in data:
+        return
+    policy = data["policy"]
+    if not isinstance(policy, PosDict):
+        yield _at(data, "policy", f"policy must be an object holding a rules list, not {show(policy)}", path)
+        return
+    if "rules" not in policy:
+        return
+    rules = policy["rules"]
+    if not isinstance(rules, PosList):
+        yield _at(policy, "rules", f"policy.rules must be a list of objects, not {show(rules)}", path)
+        return
+    for item, (line, column) in zip(rules, rules.marks, strict=True):
+        if not isinstance(item, PosDict):
+            yield Hit(f"a rule of policy.rules must be an object, not {show(item)}", line, column, path=path)
 
 
 def _rules(data: PosDict) -> list[tuple[PosDict, tuple[int, int]]]:
@@ -151,6 +185,8 @@ def check(rule: Rule, target: UnitTarget) -> Iterator[Hit]:
             yield Hit(f"plugin {target.root} has no {SPEC}", 1, 1, path=target.root)
         elif not document.problems and data is None:
             yield Hit(f"{SPEC} must be a JSON object, not {show(document.data)}", 1, 1, path=path)
+        elif data is not None:
+            yield from _shape(data, path)
         return
     if data is None:
         return  # reported by ``invalid`` (or as the file's parse problem)

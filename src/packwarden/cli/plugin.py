@@ -71,7 +71,7 @@ def scaffold(spec_path: str, contract_path: str) -> list[str]:
     from packwarden.cache.location import write_atomic
     from packwarden.load.json import load_json_text
     from packwarden.plugin.contract import read_contract
-    from packwarden.plugin.generate import SpecError, generate, merge_handler
+    from packwarden.plugin.generate import MarkerError, SpecError, generate, merge_handler
 
     document = load_json_text(_read_text(spec_path, "the plugin spec"))
     if document.problems or not isinstance(document.data, dict):
@@ -88,14 +88,37 @@ def scaffold(spec_path: str, contract_path: str) -> list[str]:
     except SpecError as exc:
         raise UsageError(f"{spec_path}: {exc}") from None
     folder = os.path.dirname(spec_path) or "."
-    written = []
+    texts = {}
     for name, text in files.items():
         target = os.path.join(folder, name)
         if name == "handler.py" and os.path.lexists(target):
-            text = merge_handler(_read_text(target, "the handler"), text)
+            try:
+                text = merge_handler(_read_text(target, "the handler"), text)
+            except MarkerError as exc:  # the author's code cannot be told apart: write nothing
+                raise UsageError(
+                    f"{target}:{exc.line}: {exc}; nothing was written. Put back one '# BEGIN AUTO SECTION'"
+                    " and one '# END AUTO SECTION' line around your code, or move the file away to start anew"
+                ) from None
+        texts[target] = text
+    for target, text in texts.items():  # only once every file is known, so a refusal writes none
         write_atomic(target, text.encode("utf-8"))
-        written.append(target)
-    return written
+    return list(texts)
+
+
+def _is_plugin(directory: str, pack: str | None) -> None:
+    """Refuse a folder the effective policy does not take for a plugin: checked, it would hold no
+    plugin unit, and "0 files, passed" would be a silent pass."""
+    from packwarden.api import resolve
+    from packwarden.artifacts.units import UnitTable
+    from packwarden.workspace import find_root
+
+    artifacts = resolve(pack=pack).artifacts
+    root = find_root(os.getcwd())[0]
+    relative = os.path.relpath(os.path.realpath(directory), root).replace(os.sep, "/")
+    inside = relative != ".." and not relative.startswith("../")
+    if not inside or UnitTable(artifacts).folder_of(f"{relative}/plugin.spec.json") != ("plugin", relative):
+        globs = ", ".join(artifacts.get("plugin", ())) or "none"
+        raise UsageError(f"{directory}: not a plugin folder of the effective policy (plugin folders: {globs})")
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -104,6 +127,7 @@ def _validate(args: argparse.Namespace) -> int:
 
     if not os.path.isdir(args.directory):
         raise UsageError(f"{args.directory}: not a folder")
+    _is_plugin(args.directory, args.pack)
     result = check([args.directory], pack=args.pack, strict=True, use_cache=False)
     plugin = tuple(f for f in result.findings if f.rule.startswith("plugin.") or f.pack == "packwarden")
     render(result._replace(findings=plugin), sys.stdout, use_color(args.color, sys.stdout))

@@ -28,19 +28,24 @@ _RULES: tuple[tuple[str, str, str, Severity, str, str, str, str, str], ...] = (
         "Every plugin is checked against the contract; without a readable one nothing about a plugin can be "
         "trusted, so this blocks in every mode.",
         "fix the contract file at the line shown; packwarden explain plugin.contract-invalid shows its shape",
-        "(no contract_version in the front matter)",
-        "---\ncontract_version: '1.0'\n---",
+        "---\ncontract_version: 1.10\n---\n(no yaml block with lifecycle_events or allowed_actions_contract)",
+        # The whole shape, since the fix sends the reader here; ~~~ fences (the contract reads
+        # them as it reads ```) keep the generated rule docs, which fence this in ```, intact.
+        "---\ncontract_version: '1.0'\n---\n~~~yaml\nlifecycle_events:\n  - name: ticket.created\n~~~\n"
+        "~~~yaml\nallowed_actions_contract:\n  route_ticket: {queue: str}\n  noop: {}\n~~~",
     ),
     (
         "plugin.spec.invalid",
         "plugin_spec",
         "invalid",
         Severity.ERROR,
-        "A plugin folder holds a plugin.spec.json that is a JSON mapping.",
-        "The spec is what every other file of the plugin is generated from.",
-        "write plugin.spec.json as a JSON object with name, version and handles_event",
-        "plugins/router/ without plugin.spec.json",
-        'plugins/router/plugin.spec.json: {"name": "router", ...}',
+        "A plugin folder holds a plugin.spec.json: a JSON object of the shape its files are generated from.",
+        "The spec is what every other file of the plugin is generated from; from a spec of another shape nothing "
+        "can be generated, so nothing could tell whether the generated files are in step with it.",
+        "write plugin.spec.json as a JSON object with name, version, handles_event and outputs (a list of actions);"
+        " description, if any, a string; policy, if any, an object whose rules is a list of objects",
+        '{"name": "router", "version": "1.0.0", "handles_event": "ticket.created", "outputs": "route_ticket"}',
+        '{"name": "router", "version": "1.0.0", "handles_event": "ticket.created", "outputs": ["route_ticket"]}',
     ),
     (
         "plugin.spec.name-format",
@@ -93,7 +98,8 @@ _RULES: tuple[tuple[str, str, str, Severity, str, str, str, str, str], ...] = (
         Severity.ERROR,
         "Every action of the spec's policy.rules is an allowed action and one of the plugin's outputs.",
         "A rule that fires an action the plugin does not declare bypasses the review of its outputs.",
-        "use only the plugin's outputs as rule actions",
+        "use one of the plugin's outputs as the rule's action; an action the contract does not allow needs the "
+        "contract changed first",
         '{"if_priority": "high", "action": "page_everyone"}',
         '{"if_priority": "high", "action": "notify"}',
     ),
