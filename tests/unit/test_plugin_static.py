@@ -428,3 +428,25 @@ def test_inspect_handler_never_raises(text: str) -> None:
         assert issue.kind in {"syntax", "markers", "entry", "forbidden"}
         assert issue.line >= 1
         assert issue.column >= 1
+
+
+def test_a_small_stack_limit_cannot_make_the_parser_crash_the_hook() -> None:
+    """Under ``ulimit -s 512`` CPython's parser overflows the main thread's C stack on deep
+    unary nesting and the process dies with SIGSEGV; the inspection parses on a stack of its
+    own, so the run reports the source and goes on."""
+    import subprocess
+    import sys
+
+    script = (
+        "from packwarden.plugin.static import inspect_handler\n"
+        "issues = inspect_handler('x = ' + '-' * 100000 + '1')\n"
+        "print(sorted({issue.kind for issue in issues}))\n"
+    )
+    done = subprocess.run(
+        ["bash", "-c", 'ulimit -s 512 && exec "$0" -c "$1"', sys.executable, script],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "syntax" in done.stdout

@@ -44,8 +44,9 @@ Hostile source
     memory grows with the square of the name's length: ``import a.b.b...`` of 80 KB takes
     1.7 GB) and f-strings with many replacement fields (time grows with fields x length: one
     of 1 MiB takes 70 s). The inspection never raises: anything unexpected is a ``syntax``
-    issue. The process's own limits still apply: under a raised ``sys.setrecursionlimit``, or
-    in a thread with a small stack, ``ast.parse`` can overflow the C stack and crash.
+    issue. The parse runs in a thread with a 64 MiB stack (``_parse_on_a_large_stack``), so
+    neither a small ``ulimit -s`` nor the caller's thread can make the parser overflow the C
+    stack; a raised ``sys.setrecursionlimit`` still could (packwarden never raises it).
 """
 
 from __future__ import annotations
@@ -237,6 +238,43 @@ def _costly_fstrings(source: _Source) -> HandlerIssue | None:
     return HandlerIssue("syntax", message, *source.position(start))
 
 
+PARSER_STACK_BYTES = 64 << 20
+
+
+def _parse_on_a_large_stack(text: str) -> ast.Module:
+    """``ast.parse`` in a thread of its own with a stack of PARSER_STACK_BYTES.
+
+    The parser's own guards (``MemoryError`` past its depth limit, ``RecursionError``) assume
+    the default 8 MiB C stack; under ``ulimit -s 512`` the main thread overflows first and the
+    whole hook dies (seen: ``x = ------...1``). A thread's stack is allocated, not bounded by
+    that limit, so the guards always fire first. The thread's exception is raised here.
+    """
+    import threading
+
+    result: list[ast.Module | BaseException] = []
+
+    def parse() -> None:
+        try:
+            # The parser warns about things like invalid escapes ("\d"); a hook must not print
+            # them, and under ``-W error`` they would turn into SyntaxErrors.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                result.append(ast.parse(text, filename="handler.py"))
+        except BaseException as exc:  # noqa: BLE001 - raised again in the calling thread
+            result.append(exc)
+
+    previous = threading.stack_size(PARSER_STACK_BYTES)
+    try:
+        worker = threading.Thread(target=parse, name="packwarden-parse")
+        worker.start()
+        worker.join()
+    finally:
+        threading.stack_size(previous)
+    if isinstance(result[0], BaseException):
+        raise result[0]
+    return result[0]
+
+
 def _parse(text: str, source: _Source) -> ast.Module | HandlerIssue:
     if len(text) > MAX_FILE_BYTES:
         return HandlerIssue("syntax", f"handler.py is {len(text)} characters; the limit is {MAX_FILE_BYTES}")
@@ -246,11 +284,7 @@ def _parse(text: str, source: _Source) -> ast.Module | HandlerIssue:
     if refused is not None:
         return refused
     try:
-        # The parser warns about things like invalid escapes ("\d"); a hook must not print
-        # them, and under ``-W error`` they would turn into SyntaxErrors.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return ast.parse(text, filename="handler.py")
+        return _parse_on_a_large_stack(text)
     except SyntaxError as exc:  # IndentationError and TabError too
         line = exc.lineno if isinstance(exc.lineno, int) and exc.lineno > 0 else 1
         column = exc.offset if isinstance(exc.offset, int) and exc.offset > 0 else 1
