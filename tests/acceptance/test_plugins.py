@@ -25,47 +25,16 @@ import pytest
 
 from tests.acceptance.conftest import BIN, configured_repo, pre_commit, run_tool, tool_env
 from tests.support.gitrepo import git, make_repo, stage, write_files
+from tests.support.plugins import CONTRACT, CONTRACT_PATH, plugin_spec
 
-CONTRACT_PATH = "core/OPERATING_CONTRACT.md"
-CONTRACT = """\
----
-contract_version: "1.0"
----
-# Operating contract
-
-```yaml
-lifecycle_events:
-  - name: ticket.created
-    payload: {ticket_id: str, priority: str}
-  - name: ticket.closed
-```
-
-```yaml
-allowed_actions_contract:
-  notify: {channel: str, message: str}
-  route_ticket: {queue: str}
-  noop: {}
-```
-"""
 POLICY = {".packwarden/policy.yml": "pack: plugin-contract@1.0\nmode: block\n"}
 BEGIN, END = "# BEGIN AUTO SECTION", "# END AUTO SECTION"
 HANG_GUARD = 300  # seconds: only so that a hang fails the test instead of stalling the suite
 
 
 def spec(name: str, outputs: tuple[str, ...] = ("route_ticket", "notify"), version: str = "1.0.0") -> str:
-    """A good spec: high priority gets the last output, everything else the first."""
-    rules = [{"if_priority": "high", "action": outputs[-1]}, {"else": True, "action": outputs[0]}]
-    return json.dumps(
-        {
-            "name": name,
-            "version": version,
-            "description": f"The {name} plugin.",
-            "handles_event": "ticket.created",
-            "outputs": list(outputs),
-            "policy": {"rules": rules},
-        },
-        indent=2,
-    )
+    """A good spec (``plugin_spec``) as the text of a plugin.spec.json."""
+    return json.dumps(plugin_spec(name, outputs=outputs, version=version), indent=2)
 
 
 def packwarden(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:

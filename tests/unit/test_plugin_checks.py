@@ -16,8 +16,10 @@ from packwarden.api import CheckResult, check
 from packwarden.model.finding import Severity
 from packwarden.plugin.contract import read_contract
 from packwarden.plugin.generate import generate
+from tests.support.gitrepo import write_files
+from tests.support.plugins import CONTRACT_PATH, plugin_spec
 
-CONTRACT_PATH = "core/OPERATING_CONTRACT.md"
+# One block for both keys, and no payloads: a contract as short as the plugin rules allow.
 CONTRACT = """\
 ---
 contract_version: "1.0"
@@ -31,25 +33,12 @@ allowed_actions_contract:
   noop: {}
 ```
 """
-SPEC: dict[str, object] = {
-    "name": "router",
-    "version": "1.0.0",
-    "description": "Routes tickets.",
-    "handles_event": "ticket.created",
-    "outputs": ["route_ticket", "notify"],
-    "policy": {"rules": [{"if_priority": "high", "action": "notify"}, {"else": True, "action": "route_ticket"}]},
-}
+SPEC: dict[str, object] = plugin_spec("router", description="Routes tickets.")
 FOLDER = "plugins/router"
 
 
 def _write(root: Path, files: dict[str, str | bytes]) -> list[str]:
-    for name, content in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
+    write_files(root, files)
     return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
 
 

@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from packwarden.load.limits import MAX_FILE_BYTES
 from packwarden.model import builtin_rules as R
 from packwarden.plugin.contract import Contract, ContractProblem, check_payload, read_contract
+from tests.support.plugins import ACTIONS_BLOCK, EVENTS_BLOCK
 
-CONTRACT = """\
+CONTRACT = f"""\
 ---
 contract_version: "1.0"
 owner: platform
@@ -22,22 +23,10 @@ owner: platform
 
 Plugins run on lifecycle events and answer with actions.
 
-```yaml
-lifecycle_events:
-  - name: ticket.created
-    payload: {ticket_id: str, priority: str}
-  - name: ticket.closed
-```
-
+{EVENTS_BLOCK}
 Actions a plugin may return:
 
-```yaml
-allowed_actions_contract:
-  notify: {channel: str, message: str}
-  route_ticket: {queue: str}
-  noop: {}
-```
-"""
+{ACTIONS_BLOCK}"""
 
 
 def problems(text: str) -> list[tuple[str, int, int]]:

@@ -22,47 +22,22 @@ from packwarden.plugin.generate import (
     stale_fields,
 )
 from packwarden.plugin.static import inspect_handler
+from tests.support import plugins
+from tests.support.plugins import plugin_spec
 
-CONTRACT = """\
----
-contract_version: "1.0"
----
-# Operating contract
-
-```yaml
-lifecycle_events:
-  - name: ticket.created
-    payload: {ticket_id: str, priority: str}
-  - name: ticket.closed
-```
-
-```yaml
-allowed_actions_contract:
-  notify: {channel: str, message: str}
-  route_ticket: {queue: str}
-  ticket.close: {}
-```
-"""
+# The shared contract with an action whose name holds a dot, which stale_fields quotes in a path.
+CONTRACT = plugins.CONTRACT.replace("  noop: {}\n", "  ticket.close: {}\n")
 
 WHEN = "2026-11-30T12:00:00Z"
 
 
 def spec(**changes: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {
-        "name": "ticket-router",
-        "version": "1.2.0",
-        "description": "Routes new tickets; pages on-call for high priority.",
-        "handles_event": "ticket.created",
-        "outputs": ["route_ticket", "notify"],
-        "policy": {
-            "rules": [
-                {"if_priority": "high", "action": "notify"},
-                {"else": True, "action": "route_ticket"},
-            ]
-        },
-    }
-    base.update(changes)
-    return base
+    """The spec of ticket-router (``plugin_spec``), with ``changes`` as they are: changed outputs
+    keep the rules of route_ticket and notify."""
+    base = plugin_spec(
+        "ticket-router", version="1.2.0", description="Routes new tickets; pages on-call for high priority."
+    )
+    return {**base, **changes}
 
 
 @pytest.fixture(scope="module")

@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 
+from packwarden.checks.option import Option
 from packwarden.checks.target import show
 from packwarden.load.document import Mark, PosDict, PosList
 from packwarden.model.record import Record
@@ -380,3 +381,14 @@ def summary(value: object, name: str) -> str:
     if "free_permissions" in value:
         parts.append(f"free permissions {', '.join(map(str, value['free_permissions'])) or 'none'}")
     return f"{name}({'; '.join(parts)}; digest {digest})"
+
+
+def spec_option(key: str, keys: tuple[str, ...]) -> Option:
+    """The one option of a capability check kind: the mapping ``key`` with exactly ``keys``,
+    checked by ``spec_problem`` (its problems named after ``key``) and shown by ``summary``."""
+
+    def problem(value: object) -> str | None:
+        found = spec_problem(value, keys)
+        return None if found is None else f"{key}: {found}"
+
+    return Option(key, dict, problem=problem, shown=lambda value: summary(value, key))

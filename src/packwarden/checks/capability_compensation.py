@@ -24,8 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from packwarden.checks.capabilities import RANK, Registry, declarations, named, risk_source, spec_problem, summary
-from packwarden.checks.option import Option
+from packwarden.checks.capabilities import RANK, Registry, declarations, named, risk_source, spec_option
 from packwarden.checks.target import Hit, Target
 from packwarden.load.document import PosDict
 from packwarden.model.rule import Rule
@@ -40,12 +39,7 @@ NEEDS_FIELD = False
 FROM = RANK["high"]  # the risks that need compensation: high and above
 
 
-def _problem(value: object) -> str | None:
-    problem = spec_problem(value, SPEC)
-    return None if problem is None else f"{KEY}: {problem}"
-
-
-OPTIONS = (Option(KEY, dict, problem=_problem, shown=lambda value: summary(value, KEY)),)
+OPTIONS = (spec_option(KEY, SPEC),)
 
 
 def check(rule: Rule, target: Target) -> Iterator[Hit]:

@@ -25,8 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from packwarden.checks.capabilities import Registry, declarations, glob_matches, held, in_scope, spec_problem, summary
-from packwarden.checks.option import Option
+from packwarden.checks.capabilities import Registry, declarations, glob_matches, held, in_scope, spec_option
 from packwarden.checks.target import Hit, Target, show
 from packwarden.load.document import PosDict
 from packwarden.model.rule import Rule
@@ -41,12 +40,7 @@ NEEDS_FIELD = False
 MAX_NAMED = 3  # capabilities a message suggests
 
 
-def _problem(value: object) -> str | None:
-    problem = spec_problem(value, SPEC)
-    return None if problem is None else f"{KEY}: {problem}"
-
-
-OPTIONS = (Option(KEY, dict, problem=_problem, shown=lambda value: summary(value, KEY)),)
+OPTIONS = (spec_option(KEY, SPEC),)
 
 
 def _covers(entry: Mapping[str, Any] | None, permission: str) -> bool:

@@ -39,10 +39,8 @@ from packwarden.checks.capabilities import (
     in_scope,
     named,
     risk_source,
-    spec_problem,
-    summary,
+    spec_option,
 )
-from packwarden.checks.option import Option
 from packwarden.checks.target import Hit, Target
 from packwarden.load.document import PosDict
 from packwarden.model.rule import Rule
@@ -56,12 +54,7 @@ SPEC = ("decision", "decisions", "registry", "default_risk")
 NEEDS_FIELD = False
 
 
-def _problem(value: object) -> str | None:
-    problem = spec_problem(value, SPEC)
-    return None if problem is None else f"{KEY}: {problem}"
-
-
-OPTIONS = (Option(KEY, dict, problem=_problem, shown=lambda value: summary(value, KEY)),)
+OPTIONS = (spec_option(KEY, SPEC),)
 
 
 def condition(when: Mapping[str, Any]) -> str:
