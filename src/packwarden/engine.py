@@ -194,13 +194,6 @@ def check_document(
     return findings
 
 
-def owns(unit: Unit, path: str) -> bool:
-    """Whether ``path`` is one of the unit's own documents (checked and reported here), rather
-    than a file it only reads: a registry's manifests belong to units of their own kind, a
-    plugin's contract is a policy input."""
-    return path not in unit.reads
-
-
 def check_unit(
     policy: EffectivePolicy,
     unit: Unit,
@@ -208,11 +201,13 @@ def check_unit(
     regex_seconds: float = BUDGET_SECONDS,
 ) -> list[Finding]:
     """Every finding of the policy's rules for one unit: its own documents' document rules,
-    then its unit rules over every member. ``documents``: each member that exists, by path
-    (None: present but not parsed)."""
+    then its unit rules over every member. A member the unit only reads (a registry's
+    manifests, a plugin's contract) is checked and reported by units of its own.
+    ``documents``: each member that exists, by path (None: present but not parsed)."""
     findings: list[Finding] = []
+    only_read = frozenset(unit.reads)  # a registry reads thousands: not a tuple scan per member
     for path, document in documents.items():
-        if document is not None and owns(unit, path):
+        if document is not None and path not in only_read:
             findings.extend(check_document(policy, Artifact(path, unit.kind), document, regex_seconds=regex_seconds))
     unit_rules = _plans(policy.rules, unit.kind)[1]
     if unit_rules:

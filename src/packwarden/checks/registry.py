@@ -76,6 +76,7 @@ OPTIONS = (
 )
 
 Named = tuple[str, PosDict, str]  # where it is (a manifest's path, an entry's field path), it, its name
+Read = tuple["list[Named] | None", "list[Named]", "tuple[Hit, ...]"]  # entries, manifests, malformed
 
 
 def _entries(index: str, listed: str, key: str, target: UnitTarget, bad: list[Hit]) -> list[Named] | None:
@@ -149,6 +150,22 @@ def _mismatch(field: str, manifest: Named, entry: PosDict, key: str, index: str)
     return Hit(message, line, column, field, data.get(field), f"{field} = {here}", path, MISMATCH_FIX)
 
 
+_last: list[tuple[tuple[str, str, str, str], UnitTarget, Read]] = []  # the last unit read, for its next rule
+
+
+def _read(index: str, listed: str, key: str, kind: str, target: UnitTarget) -> Read:
+    """The index's entries and the manifests, with what is malformed: read once per unit and
+    registry, not once per rule (a registry compiles into several rules over the same unit)."""
+    asked = (index, listed, key, kind)
+    if _last and _last[0][0] == asked and _last[0][1] is target:
+        return _last[0][2]
+    bad: list[Hit] = []
+    entries = _entries(index, listed, key, target, bad)
+    read: Read = (entries, _manifests(index, key, kind, target, bad), tuple(bad))
+    _last[:] = [(asked, target, read)]
+    return read
+
+
 def check(rule: Rule, target: UnitTarget) -> Iterator[Hit]:
     spec = rule.params.get(KEY)
     if not isinstance(spec, Mapping):  # registry_check or registry_field alone
@@ -157,9 +174,7 @@ def check(rule: Rule, target: UnitTarget) -> Iterator[Hit]:
     index, key, kind = str(spec["path"]), str(spec.get("key") or "name"), str(spec["kind"])
     if index != target.root:
         return  # another registry's unit: each rule checks the registry it names
-    bad: list[Hit] = []
-    entries = _entries(index, str(spec["list"]), key, target, bad)
-    manifests = _manifests(index, key, kind, target, bad)
+    entries, manifests, bad = _read(index, str(spec["list"]), key, kind, target)
     if wanted in (None, "malformed"):
         yield from bad
     if entries is None:
