@@ -343,6 +343,8 @@ def _observe(cli: Cli, repo: Path, chunks: Chunks, *, fresh: bool) -> dict[str, 
         if present:
             runs_by_name[f"policy-check #{number} {present}"] = cli(repo, "check", *no_cache, *present)
     runs_by_name["gate after policy-check"] = gate = cli(repo, "gate", *no_cache, message)
+    # a strict gate answers from the memo a check without --strict left, in strict mode
+    runs_by_name["gate --strict after policy-check"] = cli(repo, "gate", "--strict", *no_cache, message)
     runs_by_name["check --all-files"] = cli(repo, "check", "--all-files", *no_cache)
     runs_by_name["check --staged"] = cli(repo, "check", "--staged", *no_cache)
     # with --no-cache the gate checks the index again: the same run as the first one

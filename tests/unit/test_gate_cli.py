@@ -167,3 +167,20 @@ def test_a_message_fifo_is_refused_not_waited_on(repo: Path, capsys: pytest.Capt
     assert "message-fifo: is not a regular file" in err
     done = hook(repo, "message-fifo")
     assert done.returncode == 2
+
+
+def test_a_strict_gate_answers_from_what_a_check_without_strict_found(repo: Path) -> None:
+    """``policy-check`` with no arguments, the gate with ``--strict`` (a common configuration):
+    the memo's raw findings are decided in strict mode, without checking again."""
+    stage(repo, {"skills/b/skill.yaml": BAD})
+    main(["check", "skills/b/skill.yaml"])  # warn mode: passes, leaves the memo
+
+    blocked = hook(repo, "--strict", MESSAGE, measured=False)
+    assert blocked.returncode == 1  # strict: the error blocks (printed by the full check)
+
+    stage(repo, {"skills/b/skill.yaml": GOOD.replace("good", "b")})
+    main(["check", "skills/b/skill.yaml"])
+    passed = hook(repo, "--strict", MESSAGE, measured=False)
+    assert passed.returncode == 0
+    imported = [line.split("|")[-1].strip() for line in passed.stderr.splitlines() if line.startswith("import time:")]
+    assert "packwarden.api" not in imported  # answered from the memo
