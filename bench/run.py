@@ -54,9 +54,9 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 sys.path.insert(0, str(Path(__file__).parent))
 from generate import generate, generate_mixed, mixed_artifacts
@@ -408,6 +408,20 @@ def sizes(text: str) -> list[int]:
     return [int(size) for size in text.split(",") if size]
 
 
+def print_tables(repositories: list[Any], columns: str, rows: Callable[[Any, Path], Iterable[str]]) -> None:
+    """One table per kind of repository (files, artifacts): ``columns`` after the first two, and
+    a row per run, printed as each repository is done."""
+    unit = None
+    for unit_name, size, runs, cwd in repositories:
+        if unit_name != unit:
+            unit = unit_name
+            print(f"\n{ARTIFACTS}" if unit == "artifacts" else "")
+            print(f"| {unit} | tool | {columns}")
+        for row in rows(runs, cwd):
+            print(f"| {size} | {row} |")
+        sys.stdout.flush()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="10,1000,10000", help="repositories of N skill manifests")
@@ -432,29 +446,26 @@ def main() -> None:
     ]
     if args.instructions:
         print(f"python {sys.version.split()[0]}, instructions of one run (callgrind), all processes")
-        unit = None
-        for unit_name, size, runs, cwd in repositories:
-            if unit_name != unit:
-                unit = unit_name
-                print(f"\n{ARTIFACTS}" if unit == "artifacts" else "")
-                print(f"| {unit} | tool | instructions | x floor |\n|---:|---|---:|---:|")
-            for name, millions, ratio in count(runs, cwd):
-                print(f"| {size} | {name} | {millions:,.0f} M | {ratio:.2f} |")
-            sys.stdout.flush()
+        print_tables(
+            repositories,
+            "instructions | x floor |\n|---:|---|---:|---:|",
+            lambda runs, cwd: (
+                f"{name} | {millions:,.0f} M | {ratio:.2f}" for name, millions, ratio in count(runs, cwd)
+            ),
+        )
         runs, cwd = gate_workloads()
         print("\n| workload | run | instructions | x floor |\n|---|---|---:|---:|")
         print_gate({name: counted(run.argv, cwd) for name, run in runs.items()}, "M")
         return
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, {args.repeat} rounds, medians")
-    unit = None
-    for unit_name, size, runs, cwd in repositories:
-        if unit_name != unit:
-            unit = unit_name
-            print(f"\n{ARTIFACTS}" if unit == "artifacts" else "")
-            print(f"| {unit} | tool | wall | x floor | peak RSS |\n|---:|---|---:|---:|---:|")
-        for name, wall, ratio, rss in measure(runs, cwd, args.repeat):
-            print(f"| {size} | {name} | {wall * 1000:.0f} ms | {ratio:.2f} | {rss} MiB |")
-        sys.stdout.flush()
+    print_tables(
+        repositories,
+        "wall | x floor | peak RSS |\n|---:|---|---:|---:|---:|",
+        lambda runs, cwd: (
+            f"{name} | {wall * 1000:.0f} ms | {ratio:.2f} | {rss} MiB"
+            for name, wall, ratio, rss in measure(runs, cwd, args.repeat)
+        ),
+    )
     runs, cwd = gate_workloads()
     samples: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(args.repeat * 4):  # short runs: more rounds for a steady median

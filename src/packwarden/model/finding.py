@@ -6,7 +6,7 @@ import enum
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from packwarden.model.record import Record
+from packwarden.model.record import Record, value_eq, value_hash, value_ne
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (~3 ms)
 if TYPE_CHECKING:
@@ -70,20 +70,16 @@ class Finding(Record):
             tuple(sorted(self.metadata.items())),
         )
 
-    # A Finding is a tuple underneath (see model.record); these keep it from comparing like one.
-    # Against a plain tuple they return False or raise rather than NotImplemented, because
-    # Python would then fall back to the tuple's own comparison, which accepts a Finding.
+    # A Finding is a tuple underneath (see model.record): a value, not a tuple. Ordering raises
+    # against a plain tuple rather than answering NotImplemented, for the same reason.
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, Finding):
-            return self._value() == other._value()
-        return False if isinstance(other, tuple) else NotImplemented
+        return value_eq(self, other)
 
     def __ne__(self, other: object) -> bool:
-        equal = self.__eq__(other)
-        return equal if equal is NotImplemented else not equal
+        return value_ne(self, other)
 
     def __hash__(self) -> int:
-        return hash(self._value())
+        return value_hash(self)
 
     def __lt__(self, other: object) -> bool:
         return self._value() < _other_value(other, "<")

@@ -9,10 +9,11 @@ read-only mappings (``MappingProxyType``) included.
 
 from __future__ import annotations
 
-__all__ = ["Record"]
+__all__ = ["Record", "value_eq", "value_hash", "value_ne"]
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 if TYPE_CHECKING:
+    from typing import Any
     from typing import NamedTuple as Record
 else:
     from collections import namedtuple
@@ -48,3 +49,26 @@ else:
 
     class Record(metaclass=_RecordType):
         """Base of frozen records (see the module docstring)."""
+
+
+# Records that are values (``Finding``, ``Contract``): equal to a record of their own type with an
+# equal ``_value()``, never to a plain tuple. A record is a tuple underneath, so without these it
+# would compare, and hash, like one. Against a tuple they answer False rather than
+# NotImplemented, because Python would then fall back to the tuple's own comparison, which
+# accepts a record. A record's ``__eq__``, ``__ne__`` and ``__hash__`` call them (a
+# NamedTuple body, as the type checker reads records, takes no plain assignments).
+
+
+def value_eq(self: Any, other: object) -> bool:
+    if type(other) is type(self):
+        return bool(self._value() == other._value())  # type: ignore[attr-defined]
+    return False if isinstance(other, tuple) else NotImplemented
+
+
+def value_ne(self: Any, other: object) -> bool:
+    equal = value_eq(self, other)
+    return equal if equal is NotImplemented else not equal
+
+
+def value_hash(self: Any) -> int:
+    return hash(self._value())

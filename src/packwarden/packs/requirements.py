@@ -98,39 +98,44 @@ def _rule(rid: str, params: dict[str, Any], kind: str, where: tuple[str, str, tu
     )
 
 
-def _file_rule(rid: str, name: str, where: tuple[str, str, tuple[int, int]], **doc: str) -> Rule:
-    """A rule that a run holds the file (or a file matching the glob) ``name``."""
+# The lists of files a run must hold: the rule id's prefix, and its fix, summary and why, in
+# which ``{name}`` is the file and ``{purpose}`` what it is for.
+_FILE_LISTS = {
+    "protocol_files": (
+        "protocol.missing-file",
+        "add {name} to the run's folder: {purpose}",
+        "Every protocol run has {name}.",
+        "{name} holds {purpose}; without it a reviewer cannot follow or resume the run.",
+    ),
+    "artifacts": (
+        "protocol.missing-artifact",
+        "write {name} in the run's folder (a run that produces none is not finished)",
+        "Every protocol run holds the output {name}.",
+        "A run's outputs are what the next run and the reviewer build on; a run without them cannot be checked.",
+    ),
+}
+
+
+def _file_rule(listed: str, name: str, where: tuple[str, str, tuple[int, int]]) -> Rule:
+    """A rule that a run holds the file (or a file matching the glob) ``name`` of ``listed``."""
+    prefix, fix, summary, why = _FILE_LISTS[listed]
+    purpose = _FILE_WHY.get(name, "what the pack asks every run to keep")
+    texts = {
+        key: text.format(name=name, purpose=purpose) for key, text in (("fix", fix), ("summary", summary), ("why", why))
+    }
     bad, good = f".protocols/run1/ without {name}", f".protocols/run1/{name}"
-    return _rule(rid, {"required_file": name}, "protocol", where, message="", bad=bad, good=good, **doc)
+    return _rule(
+        f"{prefix}.{slug(name)}", {"required_file": name}, "protocol", where, message="", bad=bad, good=good, **texts
+    )
 
 
 def _protocol(spec: Requirements, data: Any, ref: str, source: str) -> list[Rule]:
-    rules = []
     files = DEFAULT_PROTOCOL_FILES if spec.protocol_files is None else spec.protocol_files
-    for index, name in enumerate(files):
-        purpose = _FILE_WHY.get(name, "what the pack asks every run to keep")
-        rules.append(
-            _file_rule(
-                f"protocol.missing-file.{slug(name)}",
-                name,
-                (ref, source, locate(data, ("protocol_files", index))),
-                fix=f"add {name} to the run's folder: {purpose}",
-                summary=f"Every protocol run has {name}.",
-                why=f"{name} holds {purpose}; without it a reviewer cannot follow or resume the run.",
-            )
-        )
-    for index, name in enumerate(spec.artifacts):
-        rules.append(
-            _file_rule(
-                f"protocol.missing-artifact.{slug(name)}",
-                name,
-                (ref, source, locate(data, ("artifacts", index))),
-                fix=f"write {name} in the run's folder (a run that produces none is not finished)",
-                summary=f"Every protocol run holds the output {name}.",
-                why="A run's outputs are what the next run and the reviewer build on; "
-                "a run without them cannot be checked.",
-            )
-        )
+    rules = [
+        _file_rule(listed, name, (ref, source, locate(data, (listed, index))))
+        for listed, names in (("protocol_files", files), ("artifacts", spec.artifacts))
+        for index, name in enumerate(names)
+    ]
     step_files = list(DEFAULT_STEP_FILES if spec.step_files is None else spec.step_files)
     sections = DEFAULT_STEP_SECTIONS if spec.step_sections is None else spec.step_sections
     if not step_files:

@@ -52,7 +52,7 @@ from packwarden.load.document import PosDict, PosList, Problem
 from packwarden.load.limits import MAX_FILE_BYTES
 from packwarden.load.markdown import load_markdown_text
 from packwarden.load.yaml import load_yaml_text
-from packwarden.model.record import Record
+from packwarden.model.record import Record, value_eq, value_hash, value_ne
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing: the hook reads the contract
 if TYPE_CHECKING:
@@ -115,18 +115,15 @@ class Contract(Record):
         return json.dumps(self.to_data(), sort_keys=True, ensure_ascii=False)
 
     # A Contract is a tuple underneath (see model.record), and its mapping proxies cannot be
-    # hashed or pickled: these make it a value of its own type, as model.finding does.
+    # hashed or pickled: these make it a value of its own type.
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, Contract):
-            return self._value() == other._value()
-        return False if isinstance(other, tuple) else NotImplemented
+        return value_eq(self, other)
 
     def __ne__(self, other: object) -> bool:
-        equal = self.__eq__(other)
-        return equal if equal is NotImplemented else not equal
+        return value_ne(self, other)
 
     def __hash__(self) -> int:
-        return hash(self._value())
+        return value_hash(self)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_from_data, (self.to_data(),))
