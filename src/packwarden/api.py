@@ -49,6 +49,7 @@ def _policy(
     source: FileSource, root: str, cwd: str, pack: str | None, strict: bool, use_cache: bool
 ) -> tuple[EffectivePolicy, PackFiles, bytes | None]:
     """The effective policy, the record of every pack file it was built from, and the config."""
+    from packwarden.cache.location import central_store_dir
     from packwarden.cache.policy import compiled_policy
     from packwarden.load.document import Problem
     from packwarden.packs.files import PackFiles
@@ -59,7 +60,7 @@ def _policy(
     if isinstance(config, Problem):
         error = Finding(R.CONFIG_INVALID.id, Severity.ERROR, f"{CONFIG_PATH} {config.message}", CONFIG_PATH)
         raise PolicyValidationError([error])
-    files = PackFiles(root, source.read_repo_file)
+    files = PackFiles(root, source.read_repo_file, central_root=central_store_dir())
     inputs = PolicyInputs(config, pack, strict, root, cwd, staged=isinstance(source, IndexFiles))
     return compiled_policy(inputs, files, use_cache=use_cache), files, config
 
@@ -239,7 +240,7 @@ def _remember_for_gate(
     from packwarden.cache import gate
     from packwarden.model.digest import git_blob_id
     from packwarden.model.kinds import spec_of
-    from packwarden.packs.files import BUILTIN
+    from packwarden.packs.files import ABSENT, BUILTIN, CENTRAL
 
     policy = result.policy
     specs = gate.pathspecs(policy.artifacts, table.registry_indexes())
@@ -263,11 +264,15 @@ def _remember_for_gate(
     outside: list[tuple[str, str, str]] = []
     for pack_file in files.read:
         if pack_file.in_repo:
-            inputs[pack_file.resolved] = pack_file.digest
+            inputs[pack_file.resolved] = None if pack_file.digest == ABSENT else pack_file.digest
             inputs.update((link, git_blob_id(os.fsencode(target))) for link, target in pack_file.links)
         elif pack_file.name.startswith(BUILTIN):
             if "@" not in pack_file.name:
                 return  # a bare key: which version it names is not the gate's to work out
+            outside.append((pack_file.resolved, os.path.realpath(pack_file.resolved), pack_file.digest))
+        elif pack_file.name.startswith(CENTRAL):
+            if pack_file.digest == ABSENT:
+                return  # a central pack missing from the cache: the gate evaluates again each time
             outside.append((pack_file.resolved, os.path.realpath(pack_file.resolved), pack_file.digest))
         else:  # a pack named on the command line, outside the repository
             outside.append((pack_file.name, pack_file.resolved, pack_file.digest))

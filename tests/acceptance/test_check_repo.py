@@ -394,7 +394,7 @@ def test_json_output(cli: Cli, bad_repo: Path) -> None:
     assert name["pack"] == "default@1.0"
     assert name["metadata"] == {"field": "name"}
     assert name["fix"].startswith("rename it in lowercase")
-    assert re.fullmatch(r"[0-9a-f]{64}", data["policy"]["hash"])
+    assert re.fullmatch(r"sha256:[0-9a-f]{64}", data["policy"]["hash"])
     assert data["policy"]["packs"] == ["default@1.0"]
     summary = data["summary"]
     assert summary["files"] == 1

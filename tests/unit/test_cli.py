@@ -269,7 +269,7 @@ def test_packs_show_json(capsys: pytest.CaptureFixture[str]) -> None:
     data = json.loads(out)
     assert data["packs"] == ["default@1.0"]
     assert len(data["rules"]) == 14
-    assert data["hash"] == packwarden.resolve(pack="default@1.0").digest
+    assert data["hash"] == f"sha256:{packwarden.resolve(pack='default@1.0').sha256}"
     assert data["origins"]["rule:skill.name-format"] == "pack default@1.0"
 
 
@@ -382,7 +382,7 @@ def test_effective_json(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "effective", "--json")
     assert code == 0
     data = json.loads(out)
-    assert data["hash"] == packwarden.resolve().digest
+    assert data["hash"] == f"sha256:{packwarden.resolve().sha256}"
     assert data["mode"] == "warn"
     assert data["origins"]["mode"] == "pack default@1.0"
 

@@ -227,7 +227,7 @@ def test_json_shape() -> None:
             "mode": "block",
             "exit_code": 1,
         },
-        "policy": {"hash": policy.digest, "packs": ["default@1.0"]},
+        "policy": {"hash": f"sha256:{policy.sha256}", "packs": ["default@1.0"]},
     }
     assert data["findings"][0]["metadata"] == {"field": "name"}
     assert out.getvalue().endswith("}\n")
@@ -355,7 +355,7 @@ def test_effective_lines() -> None:
         "packs: default@1.0",
         "mode: warn",
         "fail_on: error",
-        f"hash: blake2b:{policy.digest}",
+        f"hash: sha256:{policy.sha256}",
         "artifacts:",
     ]
     assert "  skill: **/skill.yaml, **/skill.yml" in lines
@@ -386,7 +386,7 @@ def test_effective_lines_artifact_without_an_origin_says_default() -> None:
 def test_effective_data() -> None:
     policy = default_policy()
     data = effective_data(policy)
-    assert data["hash"] == policy.digest
+    assert data["hash"] == f"sha256:{policy.sha256}"
     assert data["packs"] == ["default@1.0"]
     assert data["origins"] == dict(policy.origins)
     assert json.loads(json.dumps(data)) == data

@@ -20,6 +20,11 @@ def cache_dir() -> str:
     return user_cache_dir()
 
 
+def central_store_dir() -> str:
+    """The store of central packs that ``packwarden pull`` fills (``packs.store``)."""
+    return os.path.join(cache_dir(), "central")
+
+
 def user_cache_dir() -> str:
     """platformdirs' ``user_cache_dir("packwarden")``.
 

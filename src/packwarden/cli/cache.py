@@ -21,6 +21,19 @@ def run(args: argparse.Namespace) -> int:
         print(folder)
         return 0
     existed = os.path.isdir(folder)
-    shutil.rmtree(folder, ignore_errors=True)
+    shutil.rmtree(folder, onerror=_writable_again)
     print(f"removed {folder}" if existed else f"nothing to remove at {folder}")
     return 0
+
+
+def _writable_again(function: object, path: str, _: object) -> None:
+    """The central pack store makes its objects read-only; clearing the cache removes them too."""
+    try:
+        os.chmod(os.path.dirname(path), 0o700)
+        if os.path.isdir(path) and not os.path.islink(path):
+            os.chmod(path, 0o700)
+            shutil.rmtree(path, onerror=_writable_again)
+        else:
+            os.unlink(path)
+    except FileNotFoundError:
+        pass  # another process removed it first

@@ -28,6 +28,10 @@ COMMANDS = {
     "capabilities": ("packwarden.cli.capabilities", "the capability registry: each risk, and the manifests using it"),
     "plugin": ("packwarden.cli.plugin", "a plugin's generated files, its static checks, its sandboxed smoke run"),
     "inspect": ("packwarden.cli.inspect", "show what packwarden reads from a file, with every value's location"),
+    "pull": (
+        "packwarden.cli.pull",
+        "fetch the central packs the config names, verify them, write .packwarden/lock.yml",
+    ),
     "cache": ("packwarden.cli.cache", "show or clear packwarden's caches (compiled policies, per-file results)"),
 }
 

@@ -21,17 +21,28 @@ class BuiltinRule(Record):
     # About packwarden's own inputs (packs, config) rather than a checked file: its errors
     # exit 2 in every mode, and no pack or config may change its severity.
     input_error: bool = False
+    # Its severity is part of a guarantee (an unavailable central pack, a refused override):
+    # no pack or config may change it, though its findings do not exit 2.
+    fixed: bool = False
 
     @property
     def adjustable(self) -> bool:
         """Whether packs and the config may change this rule's severity."""
-        return not self.input_error
+        return not (self.input_error or self.fixed)
 
 
 def _rule(
-    rule_id: str, severity: Severity, summary: str, why: str, bad: str, good: str, *, input_error: bool = False
+    rule_id: str,
+    severity: Severity,
+    summary: str,
+    why: str,
+    bad: str,
+    good: str,
+    *,
+    input_error: bool = False,
+    fixed: bool = False,
 ) -> BuiltinRule:
-    return BuiltinRule(rule_id, severity, RuleDoc(summary, why, bad, good), input_error)
+    return BuiltinRule(rule_id, severity, RuleDoc(summary, why, bad, good), input_error, fixed)
 
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -204,6 +215,34 @@ CONFIG_INVALID = _rule(
     "mode: block",
     input_error=True,
 )
+PACK_UNAVAILABLE = _rule(
+    "pack.unavailable",
+    E,
+    "A central pack the repository pins is not in the local cache, or no longer matches its pin.",
+    "The hook never touches the network, so a pack missing from the cache cannot be checked "
+    "against; saying so keeps a missing pack from passing for a clean run. In strict mode it exits 2.",
+    "(a colleague's commit moved .packwarden/lock.yml; nobody ran `packwarden pull` here since)",
+    "packwarden pull   # fills the cache to match .packwarden/lock.yml",
+    fixed=True,
+)
+PACK_DEPRECATED = _rule(
+    "pack.deprecated",
+    W,
+    "The selected pack, or one it extends, is deprecated by its authors.",
+    "A deprecated pack stops getting fixes; the finding names its successor when the pack gives one.",
+    "pack: acme-standard@1.1   # meta: {status: deprecated, successor: acme-standard@1.2}",
+    "pack: acme-standard@1.2",
+)
+CONFIG_OVERRIDE_REFUSED = _rule(
+    "config.override-refused",
+    E,
+    "The repository's config tries to weaken a rule that a central layer locked; the rule still applies.",
+    "A central team can lock rules against local weakening (disabling, a lower severity, a narrower "
+    "rule); the refusal is shown so that the config can be fixed rather than trusted.",
+    "overrides: {disable: [secrets.no-plaintext]}   # locked in projects/payments-api.yml",
+    "overrides: {severities: {secrets.no-plaintext: block}}   # tightening is always allowed",
+    fixed=True,
+)
 
 ALL: tuple[BuiltinRule, ...] = (
     PARSE_SYNTAX,
@@ -226,6 +265,9 @@ ALL: tuple[BuiltinRule, ...] = (
     PACK_WARNING,
     PACK_REGEX_TIMEOUT,
     CONFIG_INVALID,
+    PACK_UNAVAILABLE,
+    PACK_DEPRECATED,
+    CONFIG_OVERRIDE_REFUSED,
 )
 BY_ID = {rule.id: rule for rule in ALL}
 

@@ -29,6 +29,11 @@ class PolicyValidationError(PolicyError):
         super().__init__(f"invalid policy: {where}{more}")
 
 
+class PackUnavailableError(PolicyError):
+    """A central pack or project file the lock pins is not in the local cache; ``str()`` says
+    what to run. Resolution reports it as ``pack.unavailable`` (warn mode) or exits 2 (strict)."""
+
+
 class UsageError(PolicyError):
     """The command line asks for something impossible (exit code 2)."""
 

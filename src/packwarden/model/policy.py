@@ -29,7 +29,8 @@ class EffectivePolicy(Record):
     """What applies, and (``origins``) which layer set each value.
 
     ``origins`` keys: ``mode``, ``fail_on``, ``rule:<id>`` (where the rule was defined) and
-    ``severity:<id>`` (where its severity was last set).
+    ``severity:<id>`` (where its severity was last set). ``locked``: the rules a central layer
+    locked against weakening, each with that layer (waivers and trailers honour it too).
     """
 
     packs: tuple[str, ...]
@@ -41,6 +42,7 @@ class EffectivePolicy(Record):
     defaults: Mapping[str, object] = MappingProxyType({})
     origins: Mapping[str, str] = MappingProxyType({})
     warnings: tuple[Finding, ...] = ()
+    locked: Mapping[str, str] = MappingProxyType({})
 
     @property
     def pack(self) -> str:
@@ -58,13 +60,23 @@ class EffectivePolicy(Record):
             "rules": [rule.canonical() for rule in sorted(self.rules, key=lambda r: r.id)],
             "artifacts": {kind: list(globs) for kind, globs in sorted(self.artifacts.items())},
             "builtin_severities": {k: v.value for k, v in sorted(self.builtin_severities.items())},
+            "locked": dict(sorted(self.locked.items())),
         }
+
+    def _canonical_bytes(self) -> bytes:
+        return json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
     @property
     def digest(self) -> str:
-        """BLAKE2b-256 over the canonical JSON form: equal digests find equal findings."""
-        text = json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return hex_digest(text.encode("utf-8"))
+        """BLAKE2b-256 over the canonical JSON form: equal digests find equal findings (cache keys)."""
+        return hex_digest(self._canonical_bytes())
+
+    @property
+    def sha256(self) -> str:
+        """SHA-256 over the same canonical form: the hash users see and record."""
+        from hashlib import sha256  # only `effective` and reports show it
+
+        return sha256(self._canonical_bytes()).hexdigest()
 
     def to_data(self) -> dict[str, object]:
         """Everything, as JSON-able data (the compiled-policy cache)."""
@@ -78,6 +90,7 @@ class EffectivePolicy(Record):
             "defaults": dict(self.defaults),
             "origins": dict(self.origins),
             "warnings": [finding.to_dict() for finding in self.warnings],
+            "locked": dict(self.locked),
         }
 
     @classmethod
@@ -92,4 +105,5 @@ class EffectivePolicy(Record):
             defaults=data["defaults"],
             origins=data["origins"],
             warnings=tuple(Finding.from_dict(item) for item in data["warnings"]),
+            locked=data["locked"],
         )

@@ -26,6 +26,8 @@ from packwarden.model.record import Record
 from packwarden.packs.inputs import CONFIG_PATH
 
 BUILTIN = "<builtin>/"
+CENTRAL = "<central>/"  # a file of the central pack store (``packs.central``)
+ABSENT = "absent"  # the digest recorded for a file that was looked for and not there
 
 
 class RepoFile(Record):
@@ -42,10 +44,10 @@ ReadRepoFile = Callable[[str], "RepoFile | Problem | None"]
 
 
 class PackFile(Record):
-    name: str  # as asked: repository-relative, absolute (outside the repository) or <builtin>/ref
+    name: str  # as asked: repository-relative, absolute (outside the repository), <builtin>/ref or <central>/...
     resolved: str  # where it was read, after links (for a built-in pack: its packaged pack.yaml)
     links: tuple[tuple[str, str], ...]  # repository-relative links on the way, with their targets
-    digest: str  # the git blob id of its bytes: the gate compares it with the index
+    digest: str  # the git blob id of its bytes (the gate compares it with the index), or ABSENT
     in_repo: bool
 
 
@@ -59,9 +61,10 @@ class PackFileError(Exception):
 
 
 class PackFiles:
-    def __init__(self, root: str, read_repo_file: ReadRepoFile | None = None) -> None:
+    def __init__(self, root: str, read_repo_file: ReadRepoFile | None = None, central_root: str | None = None) -> None:
         self.root = os.path.realpath(root)
         self.read_repo_file = read_repo_file or DiskRepo(self.root).read
+        self.central_root = central_root  # the central pack store; None: central packs are not read
         self.read: list[PackFile] = []
 
     def repo_path(self, path: str) -> str | None:
@@ -85,6 +88,25 @@ class PackFiles:
         where = os.path.join(self.root, pack_file.resolved) if pack_file.in_repo else pack_file.resolved
         return where, raw
 
+    def optional_repo_file(self, relative: str) -> bytes | None:
+        """A repository file that may be absent (the lock): its bytes, or None; both are recorded,
+        so the file appearing later changes the policy too."""
+        try:
+            return self.file(os.path.join(self.root, relative))[1]
+        except PackFileError as exc:
+            if exc.problem is not None:
+                raise
+            self._record(PackFile(relative, relative, (), ABSENT, True))
+            return None
+
+    def record_central(self, name: str, path: str, data: bytes | None) -> None:
+        """Record a file of the central store as it was read and verified (None: absent)."""
+        self._record(
+            PackFile(
+                CENTRAL + name.removeprefix(CENTRAL), path, (), ABSENT if data is None else git_blob_id(data), False
+            )
+        )
+
     def _read(self, path: str) -> tuple[PackFile, bytes]:
         relative = self.repo_path(path)
         if relative is not None:
@@ -104,6 +126,17 @@ class PackFiles:
     def unchanged(self, recorded: PackFile) -> bool:
         """Whether reading ``recorded.name`` again gives the same file with the same bytes."""
         try:
+            if recorded.name.startswith(CENTRAL):
+                if recorded.digest == ABSENT:
+                    return not os.path.lexists(recorded.resolved)
+                raw = read_capped(recorded.resolved, MAX_PACK_BYTES, follow_links=False)
+                return isinstance(raw, bytes) and git_blob_id(raw) == recorded.digest
+            if recorded.digest == ABSENT:
+                try:
+                    self._read(os.path.join(self.root, recorded.name))
+                except PackFileError as exc:
+                    return exc.problem is None
+                return False
             if recorded.name.startswith(BUILTIN):
                 if "@" not in recorded.name:  # a bare key: the newest version may be another now
                     from packwarden.packs import builtin
@@ -123,7 +156,7 @@ class PackFiles:
         """Every repository path the packs were read through: names, targets and links."""
         paths: set[str] = set()
         for pack_file in self.read:
-            if pack_file.in_repo:
+            if pack_file.in_repo:  # an absent one too: it appearing changes the policy
                 paths.update((pack_file.name, pack_file.resolved, *(link for link, _ in pack_file.links)))
         return paths
 

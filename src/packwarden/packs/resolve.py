@@ -1,265 +1,41 @@
-"""Layered resolution: built-in and file packs (with ``extends``), the repository config,
-then the command line. Each layer is recorded in ``EffectivePolicy.origins``.
+"""Layered resolution: built-in and central packs (with ``extends``), the central project's
+overrides and governance, the repository config, then the command line. Each layer is recorded
+in ``EffectivePolicy.origins``.
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
-from pydantic import ValidationError
-
-from packwarden.load.document import Mark, PosDict
-from packwarden.load.limits import MAX_CONFIG_BYTES, MAX_EXTENDS_DEPTH, MAX_PACKS
-from packwarden.load.yaml import load_yaml
+from packwarden.load.document import PosDict
 from packwarden.model import builtin_rules as R
-from packwarden.model.errors import PolicyNotFoundError, PolicyValidationError
+from packwarden.model.errors import PackUnavailableError, PolicyValidationError
 from packwarden.model.finding import Finding, Severity
-from packwarden.model.policy import DEFAULT_ARTIFACTS, EffectivePolicy
-from packwarden.model.rule import Rule
-from packwarden.packs.capabilities import Sections, compile_sections, merge
-from packwarden.packs.files import BUILTIN, PackFileError, PackFiles
+from packwarden.model.policy import EffectivePolicy
+from packwarden.packs.chain import ChainLoader, Referrer, load_chain
+from packwarden.packs.files import PackFiles
+from packwarden.packs.fold import Fold
+from packwarden.packs.governance import ALLOW_ALL
 from packwarden.packs.inputs import CONFIG_PATH, DEFAULT_PACK, PolicyInputs, is_pack_file
 from packwarden.packs.locate import locate
-from packwarden.packs.reader import LoadedPack, Problems, compile_rules, read_pack
-from packwarden.packs.schema import ConfigSpec, models
+from packwarden.packs.overrides import Layer, apply_overrides, read_config
+from packwarden.packs.reader import LoadedPack
+from packwarden.packs.schema import ConfigSpec
+from packwarden.packs.unavailable import unavailable_finding
 
-Referrer = tuple[str, Mark]  # the file and position that named a pack (config line, extends entry)
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (~3 ms)
+if TYPE_CHECKING:
+    from packwarden.packs.central import CentralPacks
+    from packwarden.packs.project import Project
 
-
-def _where(referrer: Referrer | None) -> str:
-    return f"{referrer[0]}:{referrer[1][0]}:{referrer[1][1]}: " if referrer else ""
-
-
-def _invalid(message: str, referrer: Referrer | None, fallback: str) -> PolicyValidationError:
-    path, (line, column) = referrer or (fallback, (1, 1))
-    return PolicyValidationError([Finding(R.PACK_INVALID.id, Severity.ERROR, message, path, line, column)])
-
-
-class ChainLoader:
-    """Resolves ``extends``: each pack read and validated once, however many packs extend it.
-
-    The chain is bounded in depth (MAX_EXTENDS_DEPTH) and in size (MAX_PACKS); a cycle, an
-    unknown pack or a file that cannot be read is an error located at the line that named it.
-    """
-
-    def __init__(self, files: PackFiles) -> None:
-        self.files = files
-        self.chains: dict[str, list[LoadedPack]] = {}
-        self.active: list[tuple[str, str]] = []  # the requests being resolved and their names, outermost first
-
-    def chain(self, ref: str, base: str, referrer: Referrer | None = None) -> list[LoadedPack]:
-        """The pack ``ref`` after everything it extends, base first (file refs relative to ``base``)."""
-        request = os.path.normpath(os.path.join(base, ref)) if is_pack_file(ref) else f"{BUILTIN}{ref}"
-        known = self.chains.get(request)
-        if known is not None:
-            return known
-        shown = self.files.repo_path(request) or ref if is_pack_file(ref) else ref
-        if is_pack_file(ref) and self._from_repository(referrer) and self.files.repo_path(request) is None:
-            message = f"pack file {ref} is outside the repository; a repository's packs stay inside it"
-            raise _invalid(message, referrer, ref)
-        if request in [active for active, _ in self.active]:
-            cycle = " -> ".join([*(name for _, name in self.active), shown])
-            raise _invalid(f"extends cycle: {cycle}", referrer, ref)
-        if len(self.active) >= MAX_EXTENDS_DEPTH:
-            raise _invalid(f"extends is nested deeper than {MAX_EXTENDS_DEPTH} packs", referrer, ref)
-        if len(self.chains) >= MAX_PACKS:
-            raise _invalid(f"the policy is built from more than {MAX_PACKS} packs", referrer, ref)
-        pack, folder = self._read(ref, request, referrer)
-        parent_base = base if folder is None else folder
-        if pack.spec.meta.status == "disabled":
-            raise _invalid(f"pack {pack.ref} is disabled and cannot be used", referrer, pack.source)
-        self.active.append((request, shown))
-        try:
-            chain: list[LoadedPack] = []
-            for parent, mark in zip(pack.spec.extends, pack.extends_marks, strict=False):
-                refs = {loaded.ref for loaded in chain}
-                chain.extend(p for p in self.chain(parent, parent_base, (pack.source, mark)) if p.ref not in refs)
-        finally:
-            self.active.pop()
-        if pack.ref in {loaded.ref for loaded in chain}:
-            raise _invalid(f"extends cycle: {pack.ref} extends itself", referrer, pack.source)
-        self.chains[request] = [*chain, pack]
-        return self.chains[request]
-
-    def _from_repository(self, referrer: Referrer | None) -> bool:
-        """Whether the pack is named by the repository (its config, or one of its packs), which
-        may not reach outside it; a pack named on the command line may live anywhere."""
-        if not self.active:
-            return referrer is not None
-        parent = self.active[-1][0]
-        return not parent.startswith(BUILTIN) and self.files.repo_path(parent) is not None
-
-    def _read(self, ref: str, request: str, referrer: Referrer | None) -> tuple[LoadedPack, str | None]:
-        """The pack and the folder its own file refs are relative to (None: the referrer's)."""
-        if not is_pack_file(ref):
-            try:
-                resolved, raw = self.files.builtin(ref)
-            except PolicyNotFoundError as exc:
-                raise PolicyNotFoundError(f"{_where(referrer)}{exc}") from exc
-            return read_pack(raw, f"{BUILTIN}{resolved}/pack.yaml"), None
-        if not ref.endswith((".yaml", ".yml")):
-            raise _invalid(f"pack file {ref!r} must end in .yaml or .yml", referrer, ref)
-        try:
-            where, raw = self.files.file(request)
-        except PackFileError as exc:
-            shown = self.files.repo_path(request) or request
-            if exc.problem is None:
-                raise PolicyNotFoundError(f"{_where(referrer)}cannot read pack file {shown}: no such file") from exc
-            raise _invalid(f"pack file {shown} {exc.problem.message}", referrer, shown) from exc
-        return read_pack(raw, self.files.repo_path(request) or request), os.path.dirname(where)
-
-
-def load_chain(ref: str, base: Path | str, files: PackFiles | None = None) -> list[LoadedPack]:
-    """The pack ``ref`` after everything it extends, base first (``files`` records every read)."""
-    return ChainLoader(files or PackFiles(str(base))).chain(ref, os.path.realpath(base))
-
-
-class _Fold:
-    """Accumulates layers into the values of an EffectivePolicy."""
-
-    def __init__(self) -> None:
-        self.rules: dict[str, Rule] = {}
-        self.requirement_lists: dict[str, tuple[str, ...]] = {}  # see _inherited
-        self.mode = "warn"
-        self.fail_on = Severity.ERROR
-        self.artifacts = dict(DEFAULT_ARTIFACTS)
-        self.builtin_severities: dict[str, Severity] = {}
-        self.defaults: dict[str, object] = {}
-        self.origins: dict[str, str] = {"mode": "default", "fail_on": "default"}
-        self.warnings: list[Finding] = []
-        self.capabilities: Sections | None = None  # merged along the chain so far; see _capabilities
-        self.capability_ids: set[str] = set()
-        self.capability_severities: dict[str, tuple[Severity, str]] = {}
-
-    def set_severity(self, rule_id: str, severity: Severity, layer: str) -> bool:
-        if rule_id in self.capability_ids:  # kept for when a later pack compiles the rule again
-            self.capability_severities[rule_id] = (severity, layer)
-        if rule_id in self.rules:
-            self.rules[rule_id] = self.rules[rule_id]._replace(severity=severity)
-        elif rule_id in R.BY_ID and R.BY_ID[rule_id].adjustable:
-            self.builtin_severities[rule_id] = severity
-        else:
-            return False
-        self.origins[f"severity:{rule_id}"] = layer
-        return True
-
-    def _inherited(self, pack: LoadedPack) -> set[str]:
-        """The rule ids of the requirement lists ``pack`` leaves to their defaults while a pack
-        it extends already said what they hold: those keep the earlier pack's rules (and their
-        severities). A list the pack writes replaces the earlier one: rules it no longer asks
-        for are dropped."""
-        skipped: set[str] = set()
-        for name, written, ids in pack.requirement_lists:
-            if written or name not in self.requirement_lists:
-                for old in set(self.requirement_lists.get(name, ())) - set(ids):
-                    self.rules.pop(old, None)
-                self.requirement_lists[name] = ids
-            else:
-                skipped.update(ids)
-        return skipped
-
-    def _capabilities(self, pack: LoadedPack) -> set[str]:
-        """Compile the capability rules again from ``pack``'s sections merged onto the chain's so far
-        (``packs.capabilities.merge``), keeping the severities earlier packs gave them; returns the
-        ids of the pack's own capability rules, which these replace."""
-        if pack.capabilities is None:
-            return set()
-        merged, clashes = merge(self.capabilities, pack.capabilities)
-        if clashes:
-            raise PolicyValidationError(
-                [Finding(R.PACK_INVALID.id, Severity.ERROR, m, d.source, d.line, d.column) for m, d in clashes]
-            )
-        self.capabilities = merged
-        for old in self.capability_ids:
-            self.rules.pop(old, None)
-            self.origins.pop(f"rule:{old}", None)
-            self.origins.pop(f"severity:{old}", None)
-        compiled = compile_sections(merged)
-        self.capability_ids = {rule.id for rule in compiled}
-        for rule in compiled:
-            self.add_rule(rule, f"pack {rule.pack}")
-            if rule.id in self.capability_severities:
-                severity, layer = self.capability_severities[rule.id]
-                self.rules[rule.id] = rule._replace(severity=severity)
-                self.origins[f"severity:{rule.id}"] = layer
-        return self.capability_ids
-
-    def add_rule(self, rule: Rule, layer: str) -> None:
-        self.rules[rule.id] = rule
-        self.origins[f"rule:{rule.id}"] = layer
-        self.origins[f"severity:{rule.id}"] = layer
-
-    def pack(self, pack: LoadedPack) -> None:
-        layer = f"pack {pack.ref}"
-        self.warnings.extend(pack.warnings)
-        inherited = self._inherited(pack) | self._capabilities(pack)
-        for rule in pack.rules:
-            if rule.id not in inherited:
-                self.add_rule(rule, layer)
-        enforcement = pack.spec.enforcement
-        if "mode" in enforcement.model_fields_set:
-            self.mode, self.origins["mode"] = enforcement.mode, layer
-        if "fail_on" in enforcement.model_fields_set:
-            self.fail_on, self.origins["fail_on"] = Severity(enforcement.fail_on), layer
-        for kind, globs in pack.spec.artifacts.items():
-            self.artifacts[kind] = tuple(globs)
-            self.origins[f"artifacts:{kind}"] = layer
-        self.defaults.update(pack.spec.defaults)
-        unknown = [
-            rid for rid, sev in enforcement.severities.items() if not self.set_severity(rid, Severity(sev), layer)
-        ]
-        if unknown:
-            message = f"enforcement.severities names unknown rules: {', '.join(unknown)}"
-            raise PolicyValidationError([Finding(R.PACK_INVALID.id, Severity.ERROR, message, pack.source)])
-
-
-def read_config(raw: bytes) -> tuple[ConfigSpec, PosDict | None]:
-    """The validated repository config; raises PolicyValidationError with its lines."""
-    problems = Problems(CONFIG_PATH, R.CONFIG_INVALID)
-    document = load_yaml(raw, MAX_CONFIG_BYTES)
-    for problem in document.problems:
-        problems.error(problem.message, (problem.line, problem.column), problem.rule)
-    problems.raise_if_errors()
-    data = document.data if document.data is not None else PosDict((1, 1))
-    try:
-        spec = models().config.model_validate(data)
-    except ValidationError as exc:
-        problems.schema_errors(exc, data)
-        problems.raise_if_errors()
-        raise  # pragma: no cover
-    return spec, data if isinstance(data, PosDict) else None
-
-
-def _apply_config(fold: _Fold, spec: ConfigSpec, data: PosDict | None) -> None:
-    problems = Problems(CONFIG_PATH, R.CONFIG_INVALID)
-    layer = CONFIG_PATH
-    if spec.mode is not None:
-        fold.mode, fold.origins["mode"] = spec.mode, layer
-    overrides = spec.overrides
-    for index, rule_id in enumerate(overrides.disable):
-        where = locate(data, ("overrides", "disable", index))
-        if rule_id in overrides.disable[:index]:
-            problems.error(f"{rule_id!r} is listed twice in overrides.disable", where)
-            continue
-        if rule_id not in fold.rules:
-            problems.error(f"cannot disable {rule_id!r}: no such rule in the selected packs", where)
-            continue
-        del fold.rules[rule_id]
-        fold.origins[f"rule:{rule_id}"] = f"{layer} (disabled)"
-    for rule_id, severity in overrides.severities.items():
-        if not fold.set_severity(rule_id, Severity(severity), layer):
-            problems.error(f"unknown rule {rule_id!r}", locate(data, ("overrides", "severities", rule_id)))
-    raw_rules = locate_rules(data)
-    for rule in compile_rules(overrides.rules, raw_rules, "local", CONFIG_PATH, problems):
-        fold.add_rule(rule, layer)
-    fold.warnings.extend(problems.warnings)
-    problems.raise_if_errors()
-
-
-def locate_rules(data: PosDict | None) -> object:
-    overrides = data.get("overrides") if data is not None else None
-    return overrides.get("rules") if isinstance(overrides, PosDict) else None
+__all__ = [
+    "CONFIG_PATH",
+    "DEFAULT_PACK",
+    "ChainLoader",
+    "PolicyInputs",
+    "build_policy",
+    "is_pack_file",
+    "load_chain",
+    "read_config",
+]
 
 
 def build_policy(inputs: PolicyInputs, files: PackFiles | None = None) -> EffectivePolicy:
@@ -269,19 +45,37 @@ def build_policy(inputs: PolicyInputs, files: PackFiles | None = None) -> Effect
     can tell when to rebuild.
     """
     files = files or PackFiles(inputs.root)
-    loader = ChainLoader(files)
     spec, data = read_config(inputs.config) if inputs.config is not None else (None, None)
-    if inputs.pack is not None:
-        chain = loader.chain(inputs.pack, inputs.cwd)
-    elif spec is not None and spec.pack is not None:
-        chain = loader.chain(spec.pack, inputs.root, (CONFIG_PATH, locate(data, ("pack",))))
-    else:
-        chain = loader.chain(DEFAULT_PACK, inputs.root)
-    fold = _Fold()
+    central = _central(files, spec, data)
+    unavailable: list[Finding] = []
+    project = _project(central, spec, data, unavailable)
+    strict = inputs.strict or any(
+        layer is not None and layer.mode == "block" for layer in (spec, project and project.spec)
+    )
+    if strict and unavailable:
+        raise PolicyValidationError(unavailable)
+    governance = project.governance if project is not None else ALLOW_ALL
+    loader = ChainLoader(files, central, degrade=not strict)
+    chain = _selected_chain(loader, inputs, spec, data, project, unavailable)
+    fold = Fold()
     for pack in chain:
-        fold.pack(pack)
+        fold.pack(pack, loader.layers.get(pack.ref, "built-in"))
+    if project is not None:
+        project_layer = Layer(
+            project.spec.mode, project.spec.overrides, project.data, project.source, project.layer, project.source
+        )
+        apply_overrides(fold, project_layer, ALLOW_ALL, bool(unavailable))
     if spec is not None:
-        _apply_config(fold, spec, data)
+        apply_overrides(
+            fold,
+            Layer(spec.mode, spec.overrides, data, CONFIG_PATH, CONFIG_PATH, "local"),
+            governance,
+            bool(unavailable),
+        )
+    for rule_id in governance.min_severity:
+        current = fold.severity(rule_id)
+        if current is not None and governance.raise_to_minimum(rule_id, current) != current:
+            fold.set_severity(rule_id, governance.min_severity[rule_id], f"{governance.layer} (min_severity)")
     if inputs.strict:
         fold.mode, fold.origins["mode"] = "block", "command line --strict"
     return EffectivePolicy(
@@ -293,5 +87,81 @@ def build_policy(inputs: PolicyInputs, files: PackFiles | None = None) -> Effect
         builtin_severities=fold.builtin_severities,
         defaults=fold.defaults,
         origins=fold.origins,
-        warnings=tuple(fold.warnings),
+        warnings=(*loader.warnings, *unavailable, *fold.warnings),
+        locked={rule_id: governance.layer for rule_id in sorted(fold.rules) if governance.locks(rule_id)},
     )
+
+
+def _central(files: PackFiles, spec: ConfigSpec | None, data: PosDict | None) -> CentralPacks | None:
+    """The central layer, when the config names sources (a project needs them)."""
+    if spec is None or not spec.sources:
+        if spec is not None and spec.project is not None:
+            message = "project: a project's policy comes from a central source; add one under sources"
+            raise PolicyValidationError(
+                [Finding(R.CONFIG_INVALID.id, Severity.ERROR, message, CONFIG_PATH, *locate(data, ("project",)))]
+            )
+        return None
+    from packwarden.packs.central import CentralPacks
+
+    return CentralPacks(files, files.central_root)
+
+
+def _project(
+    central: CentralPacks | None, spec: ConfigSpec | None, data: PosDict | None, unavailable: list[Finding]
+) -> Project | None:
+    if central is None or spec is None or spec.project is None:
+        return None
+    from packwarden.packs.project import read_project
+
+    try:
+        shown, raw = central.project(spec.project)
+    except PackUnavailableError as exc:
+        unavailable.append(
+            unavailable_finding(
+                f"{exc}; checked without its overrides and locks", CONFIG_PATH, locate(data, ("project",))
+            )
+        )
+        return None
+    source = shown.partition(":")[0]
+    return read_project(raw, shown, f"project {spec.project} (central {source}, projects/{spec.project}.yml)")
+
+
+def _selected_chain(
+    loader: ChainLoader,
+    inputs: PolicyInputs,
+    spec: ConfigSpec | None,
+    data: PosDict | None,
+    project: Project | None,
+    unavailable: list[Finding],
+) -> list[LoadedPack]:
+    """The chain of the selected pack: the command line's, the config's (when the project lets
+    it choose), the project's, or the default; an unavailable central one falls back to the
+    default in warn mode, with a finding."""
+
+    referrer: Referrer | None = None
+    if inputs.pack is not None:
+        ref, base = inputs.pack, inputs.cwd
+    else:
+        ref, base = DEFAULT_PACK, inputs.root
+        if project is not None and project.spec.pack is not None:
+            ref, referrer = project.spec.pack, (project.source, locate(project.data, ("pack",)))
+        if spec is not None and spec.pack is not None:
+            where = locate(data, ("pack",))
+            governance = project.governance if project is not None else ALLOW_ALL
+            reason = governance.refuse_pack(ref, spec.pack) if project is not None and project.spec.pack else None
+            if reason is None:
+                ref, referrer = spec.pack, (CONFIG_PATH, where)
+            else:
+                message = f"override refused: pack: {spec.pack}: {reason}; {ref} applies"
+                loader.warnings.append(
+                    Finding(R.CONFIG_OVERRIDE_REFUSED.id, Severity.ERROR, message, CONFIG_PATH, *where)
+                )
+    try:
+        return loader.chain(ref, base, referrer)
+    except PackUnavailableError as exc:
+        if not loader.degrade:
+            path, mark = referrer or (CONFIG_PATH, (1, 1))
+            raise PolicyValidationError([unavailable_finding(str(exc), path, mark)]) from exc
+        path, mark = referrer or (CONFIG_PATH, (1, 1))
+        unavailable.append(unavailable_finding(f"{exc}; checked with {DEFAULT_PACK} until then", path, mark))
+        return loader.chain(DEFAULT_PACK, inputs.root)

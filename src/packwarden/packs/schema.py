@@ -11,7 +11,7 @@ import functools
 from types import ModuleType
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model, model_validator
 
 from packwarden import checks
 from packwarden.checks.option import Option, is_scalar
@@ -26,6 +26,9 @@ Scalar = Annotated[str | int | float | bool | None, BeforeValidator(is_scalar)]
 RULE_ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 PACK_KEY = r"^[a-z0-9][a-z0-9_.-]*$"
 VERSION = r"^[0-9]+(\.[0-9]+)*$"
+SOURCE_NAME = r"^[a-z0-9][a-z0-9_.-]*$"
+PROJECT_ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+REPO_OVERRIDES = ("allowed", "tighten-only", "disabled")
 
 # Rule ids in packwarden's own namespaces: its built-in findings (parse.syntax, pack.invalid,
 # waiver.expired, ...) and those of capabilities to come. A pack or the repository config
@@ -73,6 +76,7 @@ class Meta(_Strict):
     name: str = ""
     description: str = ""
     status: Literal["active", "deprecated", "disabled"] = "active"
+    successor: str = Field(default="", max_length=128)  # what replaces a deprecated pack: key@version
 
 
 class Enforcement(_Strict):
@@ -156,12 +160,57 @@ class OverridesFields(_Strict):
     rules: list[RuleFields] = []  # RuleSpec in Overrides
 
 
+class Verify(_Strict):
+    allowed_signers: str = Field(min_length=1, max_length=512)
+
+
+class SourceFields(_Strict):
+    """One central source: exactly one of ``git``, ``http`` and ``dir``."""
+
+    name: str = Field(pattern=SOURCE_NAME, max_length=64)
+    git: str | None = Field(default=None, min_length=1, max_length=2048)
+    http: str | None = Field(default=None, min_length=1, max_length=2048)
+    dir: str | None = Field(default=None, min_length=1, max_length=2048)
+    ref: str | None = Field(default=None, min_length=1, max_length=256)
+    verify: Verify | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> SourceFields:
+        given = [kind for kind in ("git", "http", "dir") if getattr(self, kind) is not None]
+        if len(given) != 1:
+            raise ValueError(f"source {self.name!r} needs exactly one of git, http and dir")
+        if given != ["git"] and (self.ref is not None or self.verify is not None):
+            raise ValueError(f"source {self.name!r}: ref and verify apply to git sources only")
+        return self
+
+
 class ConfigFields(_Strict):
     """`.packwarden/policy.yml`: untrusted, so every key is known and typed."""
 
     pack: str | None = Field(default=None, max_length=512)
     mode: Mode | None = None
+    project: str | None = Field(default=None, pattern=PROJECT_ID, max_length=128)
+    sources: list[SourceFields] = Field(default=[], max_length=32)
     overrides: OverridesFields = OverridesFields()
+
+    @model_validator(mode="after")
+    def _unique_sources(self) -> ConfigFields:
+        names = [source.name for source in self.sources]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValueError(f"source names must be unique: {', '.join(twice)}")
+        return self
+
+
+class ProjectFields(_Strict):
+    """``projects/<id>.yml`` at a central source: the project's pack and governance."""
+
+    pack: str | None = Field(default=None, max_length=512)
+    mode: Mode | None = None
+    overrides: OverridesFields = OverridesFields()
+    repo_overrides: Literal["allowed", "tighten-only", "disabled"] = "allowed"
+    locked: list[str] = Field(default=[], max_length=4096)  # rule ids, or prefixes ending in '*'
+    min_severity: dict[str, SeverityName] = {}
 
 
 def _option_field(option: Option) -> tuple[Any, Any]:
@@ -177,6 +226,7 @@ class Models(Record):
     pack: type[PackFields]
     overrides: type[OverridesFields]
     config: type[ConfigFields]
+    project: type[ProjectFields]
 
 
 @functools.lru_cache(maxsize=8)
@@ -193,7 +243,10 @@ def _models(kinds: tuple[ModuleType, ...]) -> Models:
         rules=(list[rule], []),  # type: ignore[valid-type]
     )
     config = create_model("ConfigSpec", __base__=ConfigFields, __module__=__name__, overrides=(overrides, overrides()))
-    return Models(rule, pack, overrides, config)
+    project = create_model(
+        "ProjectSpec", __base__=ProjectFields, __module__=__name__, overrides=(overrides, overrides())
+    )
+    return Models(rule, pack, overrides, config, project)
 
 
 def models() -> Models:
@@ -207,8 +260,9 @@ if TYPE_CHECKING:
     PackSpec = PackFields
     Overrides = OverridesFields
     ConfigSpec = ConfigFields
+    ProjectSpec = ProjectFields
 else:
-    RuleSpec, PackSpec, Overrides, ConfigSpec = models()
+    RuleSpec, PackSpec, Overrides, ConfigSpec, ProjectSpec = models()
 
 
 # The check keys a rule may carry, and those that also work without a field (on the file's

@@ -67,7 +67,7 @@ def as_data(result: CheckResult) -> dict[str, object]:
             "mode": result.policy.mode,
             "exit_code": result.exit_code,
         },
-        "policy": {"hash": result.policy.digest, "packs": list(result.policy.packs)},
+        "policy": {"hash": f"sha256:{result.policy.sha256}", "packs": list(result.policy.packs)},
     }
 
 

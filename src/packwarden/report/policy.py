@@ -44,7 +44,7 @@ def effective_lines(policy: EffectivePolicy, explain: bool) -> list[Line]:
         [("mode: ", "bold"), (mode, "")] + ([(f"  (set by {origins.get('mode')})", "dim")] if explain else []),
         [("fail_on: ", "bold"), (policy.fail_on.value, "")]
         + ([(f"  (set by {origins.get('fail_on')})", "dim")] if explain else []),
-        [("hash: ", "bold"), (f"blake2b:{policy.digest}", "")],
+        [("hash: ", "bold"), (f"sha256:{policy.sha256}", "")],
         [("artifacts:", "bold")],
     ]
     for kind, globs in policy.artifacts.items():
@@ -56,6 +56,9 @@ def effective_lines(policy: EffectivePolicy, explain: bool) -> list[Line]:
             lines.append(rule_line(rule, origins.get(f"rule:{rule.id}", ""), origins.get(f"severity:{rule.id}", "")))
         else:
             lines.append(rule_line(rule))
+    if policy.locked:
+        lines.append([("locked against repo-local weakening:", "bold")])
+        lines.extend([[(f"  {rule_id}: locked by {layer}", "")] for rule_id, layer in sorted(policy.locked.items())])
     if policy.builtin_severities:
         lines.append([("built-in rule severities:", "bold")])
         for rule_id, severity in sorted(policy.builtin_severities.items()):
@@ -65,7 +68,7 @@ def effective_lines(policy: EffectivePolicy, explain: bool) -> list[Line]:
 
 
 def effective_data(policy: EffectivePolicy) -> dict[str, object]:
-    return {**policy.canonical(), "hash": policy.digest, "origins": dict(policy.origins)}
+    return {**policy.canonical(), "hash": f"sha256:{policy.sha256}", "origins": dict(policy.origins)}
 
 
 def diff_lines(old: EffectivePolicy, new: EffectivePolicy) -> list[Line]:
