@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from packwarden.load.limits import MAX_CONFIG_BYTES
+from packwarden.load.limits import MAX_LOCK_BYTES
 from packwarden.model import builtin_rules as R
 from packwarden.model.errors import PolicyValidationError
 from packwarden.packs.lock import (
@@ -209,7 +209,7 @@ def test_every_problem_is_reported_not_only_the_first() -> None:
         (b"version: [1\n", R.PARSE_SYNTAX),
         (b"version: &v 1\n", R.PARSE_ANCHOR),
         (b"version: 1\n\xff\n", R.PARSE_ENCODING),
-        (b"version: 1\n#" + b"x" * MAX_CONFIG_BYTES + b"\n", R.PARSE_TOO_LARGE),
+        (b"version: 1\n#" + b"x" * MAX_LOCK_BYTES + b"\n", R.PARSE_TOO_LARGE),
     ],
 )
 def test_a_file_that_does_not_parse_is_a_located_parse_finding(raw: bytes, rule: R.BuiltinRule) -> None:

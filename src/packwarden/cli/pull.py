@@ -29,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from packwarden.cache.location import cache_dir, central_store_dir
     from packwarden.load.files import read_capped
-    from packwarden.load.limits import MAX_CONFIG_BYTES
+    from packwarden.load.limits import MAX_CONFIG_BYTES, MAX_LOCK_BYTES
     from packwarden.model.errors import PolicyValidationError, UsageError
     from packwarden.packs import builtin
     from packwarden.packs.inputs import CONFIG_PATH
@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     from packwarden.packs.pull import plan
     from packwarden.packs.resolve import read_config
     from packwarden.packs.sources.spec import SourceError
-    from packwarden.packs.store import PackStore
+    from packwarden.packs.store import PackStore, StoreError
     from packwarden.workspace import find_root
 
     root, _ = find_root(os.getcwd())
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"{CONFIG_PATH}: {'no such file' if raw_config is None else raw_config.message}")
     config, _ = read_config(raw_config)
     lock_path = os.path.join(root, LOCK_PATH)
-    raw_lock = read_capped(lock_path, MAX_CONFIG_BYTES)
+    raw_lock = read_capped(lock_path, MAX_LOCK_BYTES)
     if raw_lock is not None and not isinstance(raw_lock, bytes):
         raise UsageError(f"{LOCK_PATH}: {raw_lock.message}")
     previous = read_lock(raw_lock) if raw_lock is not None else None
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
             update=args.update or args.check,
             builtin_refs=builtin.builtin_refs(),
         )
-    except SourceError as exc:
+    except (SourceError, StoreError) as exc:
         print(f"packwarden pull: {exc}", file=sys.stderr)
         return 2
     for item in result.fetched:

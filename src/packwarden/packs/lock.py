@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
 from packwarden.load.document import Mark, PosDict
-from packwarden.load.limits import MAX_CONFIG_BYTES
+from packwarden.load.limits import MAX_LOCK_BYTES
 from packwarden.load.yaml import load_yaml
 from packwarden.load.yaml_scalars import Stop, plain
 from packwarden.model import builtin_rules as R
@@ -111,7 +111,7 @@ class _Problems:
 def read_lock(raw: bytes) -> Lock:
     """The lock in ``raw``; PolicyValidationError with every problem at its place."""
     problems = _Problems()
-    document = load_yaml(raw, MAX_CONFIG_BYTES)
+    document = load_yaml(raw, MAX_LOCK_BYTES)
     for problem in document.problems:
         problems.error(problem.message, (problem.line, problem.column), problem.rule.id)
     data = document.data

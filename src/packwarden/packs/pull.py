@@ -17,7 +17,8 @@ from packwarden.packs.lock import Lock, LockedPack, LockedSource
 from packwarden.packs.schema import ConfigSpec, SourceFields
 from packwarden.packs.sources import fetch
 from packwarden.packs.sources.spec import SourceError, SourceSpec
-from packwarden.packs.store import PackStore, tree_digest
+from packwarden.packs.digest import tree_digest
+from packwarden.packs.store import PackStore
 
 
 class Fetched(Record):

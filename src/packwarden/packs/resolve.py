@@ -49,9 +49,8 @@ def build_policy(inputs: PolicyInputs, files: PackFiles | None = None) -> Effect
     central = _central(files, spec, data)
     unavailable: list[Finding] = []
     project = _project(central, spec, data, unavailable)
-    strict = inputs.strict or any(
-        layer is not None and layer.mode == "block" for layer in (spec, project and project.spec)
-    )
+    modes = (spec.mode if spec is not None else None, project.spec.mode if project is not None else None)
+    strict = inputs.strict or "block" in modes
     if strict and unavailable:
         raise PolicyValidationError(unavailable)
     governance = project.governance if project is not None else ALLOW_ALL
