@@ -94,10 +94,10 @@ class ChainLoader:
         """The pack and the folder its own file refs are relative to (None: the referrer's)."""
         if not is_pack_file(ref):
             try:
-                resolved, raw = self.files.builtin(ref)
+                where, raw = self.files.by_ref(ref)
             except PolicyNotFoundError as exc:
                 raise PolicyNotFoundError(f"{_where(referrer)}{exc}") from exc
-            return read_pack(raw, f"{BUILTIN}{resolved}/pack.yaml"), None
+            return read_pack(raw, where), None
         if not ref.endswith((".yaml", ".yml")):
             raise _invalid(f"pack file {ref!r} must end in .yaml or .yml", referrer, ref)
         try:
