@@ -197,15 +197,16 @@ def _units(
 
 
 def check_against(
-    policy: EffectivePolicy, paths: Sequence[str], *, cwd: str | os.PathLike[str] | None = None
+    policy: EffectivePolicy, paths: Sequence[str], *, cwd: str | os.PathLike[str] | None = None, alone: bool = False
 ) -> CheckResult:
     """Check ``paths`` against ``policy`` alone (``packwarden packs test``): as ``check`` checks
-    paths, but without the repository's config and without any cache."""
+    paths, but without the repository's config and without any cache. ``alone``: ``cwd`` is a
+    project of its own, whatever git repository holds it (a pack's examples)."""
     from packwarden.runner import run_checks
     from packwarden.workspace import DiskFiles, find_root
 
     here = _here(cwd)
-    root, in_git = find_root(here)
+    root, in_git = (here, False) if alone else find_root(here)
     source = DiskFiles(root, in_git, untracked=True)
     wanted = _relative(root, here, paths)
     _missing(root, source, wanted, paths)

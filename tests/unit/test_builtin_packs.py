@@ -1,15 +1,16 @@
 """Every built-in pack ships examples: ``examples/pass`` is clean, ``examples/fail`` trips
 every rule the pack itself defines (inherited rules are covered by their own pack), including
 the rules its ``requirements`` compile into (protocol runs under ``.protocols/<run>/``) and its
-``plugin_contract`` compiles into (plugins under ``plugins/<name>/``).
+``plugin_contract`` compiles into (plugins under ``plugins/<name>/``). They are judged by
+``packwarden.pack_examples``, as ``packwarden packs verify`` judges a central repository's packs.
 
 A pack may add fail trees ``examples/fail-<what>/`` for what cannot stand beside the others:
 every plugin of a tree reads the one operating contract, so the broken contract that trips
 ``plugin.contract-invalid`` lives in ``examples/fail-contract/`` (next to it, every rule that
 needs a readable contract would go quiet). The fail trees together trip every rule.
 
-The examples are copied out of this repository first: inside it, ``check()`` would find the
-git top level and only see tracked files.
+The tests of particular findings copy the examples out of this repository first: inside it,
+``check()`` would find the git top level and only see tracked files.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from pathlib import Path
 import pytest
 
 from packwarden.api import CheckResult, check
-from packwarden.artifacts.units import attached_of
 from packwarden.model.finding import Severity
-from packwarden.packs.builtin import builtin_refs, pack_dir, read_builtin
+from packwarden.pack_examples import verify_pack
+from packwarden.packs.builtin import builtin_refs, pack_dir, policies_root, read_builtin
+from packwarden.packs.folder import FolderPacks
 from packwarden.packs.reader import read_pack
 
 REFS = builtin_refs()
@@ -47,32 +49,6 @@ def _run(ref: str, which: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     return result, files
 
 
-def _own_rule_ids(ref: str) -> set[str]:
-    resolved, raw = read_builtin(ref)
-    return {rule.id for rule in read_pack(raw, resolved).rules}
-
-
-def _fail_trees(ref: str) -> list[str]:
-    """``fail`` and every ``fail-<what>`` beside it."""
-    examples = pack_dir(ref) / "examples"
-    return sorted(entry.name for entry in examples.iterdir() if entry.name == "fail" or entry.name.startswith("fail-"))
-
-
-def _read_only(ref: str) -> set[str]:
-    """Files every unit of a kind only reads (a plugin's operating contract): the input the
-    examples are checked against, not an example. A valid one has no finding of its own; a
-    broken one is reported at itself (``plugin.contract-invalid``)."""
-    resolved, raw = read_builtin(ref)
-    return {path for paths in attached_of(read_pack(raw, resolved).rules).values() for path in paths}
-
-
-def _covered(path: str, found: set[str]) -> bool:
-    """Whether a finding is at ``path`` or at a folder holding it (a run's folder: a missing
-    plan.md is reported at ``.protocols/run``, and that covers every file of the run)."""
-    parts = path.split("/")
-    return any("/".join(parts[:end]) in found for end in range(1, len(parts) + 1))
-
-
 def test_the_builtin_packs_are_found() -> None:
     assert set(REFS) >= {
         "default@1.0",
@@ -85,37 +61,13 @@ def test_the_builtin_packs_are_found() -> None:
 
 
 @pytest.mark.parametrize("ref", REFS)
-def test_pass_examples_have_no_findings(ref: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    result, _ = _run(ref, "pass", tmp_path, monkeypatch)
-    shown = [f"{f.path}:{f.line}:{f.column} {f.rule} {f.message}" for f in result.findings]
-    assert shown == []
-    assert result.exit_code == 0
-
-
-@pytest.mark.parametrize("ref", REFS)
-def test_fail_examples_trigger_every_rule_of_the_pack(
-    ref: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    found: set[str] = set()
-    inputs = _read_only(ref)
-    for tree in _fail_trees(ref):
-        result, files = _run(ref, tree, tmp_path, monkeypatch)
-        found |= {finding.rule for finding in result.findings}
-        at = {finding.path for finding in result.findings}
-        quiet = [path for path in files if path not in inputs and not _covered(path, at)]
-        assert quiet == [], f"{ref}: examples/{tree}/ files without any finding: {quiet}"
-    missing = sorted(_own_rule_ids(ref) - found)
-    assert missing == [], f"{ref}: no fail example triggers {missing}"
-
-
-def test_a_finding_covers_its_file_and_the_files_below_its_folder() -> None:
-    found = {".protocols/run-a", "skills/x/skill.yaml"}
-    assert _covered(".protocols/run-a/plan.md", found)
-    assert _covered(".protocols/run-a/steps/one.md", found)
-    assert _covered("skills/x/skill.yaml", found)
-    assert not _covered(".protocols/run-ab/plan.md", found)  # a folder, not a prefix of a name
-    assert not _covered(".protocols/plan.md", found)
-    assert not _covered("skills/x/other.yaml", found)
+def test_every_pack_passes_its_own_examples(ref: str) -> None:
+    """``packs verify``'s judgement (``pack_examples``): pass trees without any finding, fail
+    trees with a finding at every file and every rule of the pack tripped, and each rule a fail
+    example names in its first comment found at it."""
+    verdict = verify_pack(FolderPacks(str(policies_root())), ref)
+    assert [failure.text() for failure in verdict.failures] == []
+    assert verdict.trees[:2] == ("pass", "fail")
 
 
 @pytest.mark.parametrize("ref", REFS)

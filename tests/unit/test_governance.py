@@ -110,7 +110,9 @@ def _config(written: dict[str, object]) -> str:
 
 @settings(max_examples=150, deadline=None)
 @given(written=overrides, locked=st.lists(st.sampled_from(RULES), max_size=4), floor=st.sampled_from(SEVERITIES))
-def test_tighten_only_is_never_looser_than_the_central_policy(written: dict[str, object], locked: list[str], floor: str) -> None:
+def test_tighten_only_is_never_looser_than_the_central_policy(
+    written: dict[str, object], locked: list[str], floor: str
+) -> None:
     """Whatever the config writes under tighten-only, every central rule is still there, at its
     central severity or higher (and at least its minimum); refused overrides are said."""
     central = _fold()
@@ -150,7 +152,9 @@ def test_without_governance_everything_applies() -> None:
 
 
 def test_a_project_file_reads_and_rejects_bad_locks() -> None:
-    project = read_project(b"pack: a@1.0\nrepo_overrides: tighten-only\nlocked: [a.b, 'c.*']\n", "s:projects/p.yml", "project p")
+    project = read_project(
+        b"pack: a@1.0\nrepo_overrides: tighten-only\nlocked: [a.b, 'c.*']\n", "s:projects/p.yml", "project p"
+    )
     assert project.governance.locks("c.d") and project.governance.repo_overrides == "tighten-only"
 
     with pytest.raises(PolicyValidationError) as raised:

@@ -1,11 +1,13 @@
-"""``packwarden packs list|show|diff|test``: for people who write and choose packs."""
+"""``packwarden packs list|show|diff|test|new|lint|verify``: for people who write and choose packs."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from packwarden.cli.options import add_color, use_color
+from packwarden.packs.inputs import DEFAULT_PACK
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (~3 ms)
 if TYPE_CHECKING:
@@ -31,6 +33,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     test.add_argument("files", nargs="+")
     for sub in (show, diff, test):
         add_color(sub)
+    new = actions.add_parser("new", help="a new pack folder KEY@1.0 with pass and fail examples; never overwrites")
+    new.add_argument("key", metavar="KEY")
+    new.add_argument("--dir", default=".", help="the folder of packs to make it in (default: here)")
+    new.add_argument("--extends", default=DEFAULT_PACK, metavar="REF", help=f"its parent (default: {DEFAULT_PACK})")
+    lint = actions.add_parser(
+        "lint",
+        help="schema problems, duplicate and unreachable rules, patterns RE2 cannot take, every warning; "
+        "exits 1 on problems, 2 when a path cannot be read",
+    )
+    lint.add_argument(
+        "packs", nargs="+", metavar="PACK", help="a pack file, a pack folder or a folder of KEY@VER/ packs"
+    )
+    lint.add_argument("--json", action="store_true")
+    verify = actions.add_parser(
+        "verify", help="run every KEY@VER/ pack of DIR over its examples/pass and examples/fail; exits 1 on a failure"
+    )
+    verify.add_argument("dir", metavar="DIR")
+    verify.add_argument("--json", action="store_true")
 
 
 def _policy(pack: str, root: str | None = None) -> EffectivePolicy:
@@ -109,12 +129,72 @@ def _test(pack: str, files: list[str], color: bool) -> int:
     return result.exit_code
 
 
+def _new(key: str, folder: str, parent: str) -> int:
+    from packwarden.packs.scaffold import create
+
+    made = create(folder, key, parent)
+    for path in made:
+        print(f"made {path}")
+    pack_folder = os.path.dirname(made[0])
+    print(f"next: packwarden packs lint {pack_folder} && packwarden packs verify {os.path.dirname(pack_folder) or '.'}")
+    return 0
+
+
+def _lint(paths: list[str], as_json: bool) -> int:
+    from packwarden.packs.lint import lint
+
+    report = lint(paths)
+    if as_json:
+        from packwarden.report.json import dump
+
+        dump({"packs": list(report.packs), "problems": [p.to_dict() for p in report.problems]}, sys.stdout)
+        return report.exit_code
+    from packwarden.report.styled import undecodable_escaped
+
+    for problem in report.problems:
+        print(undecodable_escaped(problem.text()))
+    count = len(report.problems)
+    print(f"{len(report.packs)} pack(s) linted, {count} problem(s)", file=sys.stderr)
+    return report.exit_code
+
+
+def _verify(folder: str, as_json: bool) -> int:
+    from packwarden.pack_examples import verify_folder
+
+    report = verify_folder(folder)
+    if as_json:
+        from packwarden.report.json import dump
+
+        dump(report.to_dict(), sys.stdout)
+        return report.exit_code
+    from packwarden.report.styled import undecodable_escaped
+
+    for problem in report.problems:
+        print(undecodable_escaped(f"FAIL {problem.text()}"))
+    for verdict in report.packs:
+        if verdict.skipped:
+            print(f"skip {verdict.ref}: {verdict.skipped}")
+        elif not verdict.failures:
+            print(f"ok   {verdict.ref}: {', '.join(f'examples/{tree}' for tree in verdict.trees)}")
+        for failure in verdict.failures:
+            print(undecodable_escaped(f"FAIL {failure.text()}"))
+    failed = sum(1 for verdict in report.packs if verdict.failures)
+    print(f"{len(report.packs)} pack(s), {failed} failed", file=sys.stderr)
+    return report.exit_code
+
+
 def run(args: argparse.Namespace) -> int:
     from packwarden.report.policy import diff_lines
     from packwarden.report.styled import write_lines
 
     if args.action == "list":
         return _list()
+    if args.action == "new":
+        return _new(args.key, args.dir, args.extends)
+    if args.action == "lint":
+        return _lint(args.packs, args.json)
+    if args.action == "verify":
+        return _verify(args.dir, args.json)
     color = use_color(args.color, sys.stdout)
     if args.action == "show":
         return _show(args.pack, args.json, color)

@@ -124,12 +124,12 @@ class ChainLoader:
             if self.central is not None and self.central.pinned(ref) is not None:
                 return self._central(ref, referrer), None
             try:
-                resolved, raw = self.files.builtin(ref)
+                where, raw = self.files.by_ref(ref)
             except PolicyNotFoundError as exc:
                 if self.central is not None:
                     return self._central(ref, referrer), None  # says what to pull
                 raise PolicyNotFoundError(f"{_where(referrer)}{exc}") from exc
-            return read_pack(raw, f"{BUILTIN}{resolved}/pack.yaml"), None
+            return read_pack(raw, where), None
         if not ref.endswith((".yaml", ".yml")):
             raise _invalid(f"pack file {ref!r} must end in .yaml or .yml", referrer, ref)
         try:

@@ -28,6 +28,12 @@ from packwarden.packs.inputs import CONFIG_PATH
 BUILTIN = "<builtin>/"
 CENTRAL = "<central>/"  # a file of the central pack store (``packs.central``)
 ABSENT = "absent"  # the digest recorded for a file that was looked for and not there
+EXTRA = "<extra>/"  # the recorded name of a pack read through ``PackFiles.extra``
+
+# Maps a pack ref (``key@version`` or a bare ``key``) to where its pack.yaml was read (shown in
+# messages and recorded) and its bytes, or None when it has no such pack. Asked before the
+# built-in packs: a central repository's packs, and later the cache of central packs.
+ExtraPacks = Callable[[str], "tuple[str, bytes] | None"]
 
 
 class RepoFile(Record):
@@ -61,10 +67,18 @@ class PackFileError(Exception):
 
 
 class PackFiles:
-    def __init__(self, root: str, read_repo_file: ReadRepoFile | None = None, central_root: str | None = None) -> None:
+    def __init__(
+        self,
+        root: str,
+        read_repo_file: ReadRepoFile | None = None,
+        *,
+        central_root: str | None = None,
+        extra: ExtraPacks | None = None,
+    ) -> None:
         self.root = os.path.realpath(root)
         self.read_repo_file = read_repo_file or DiskRepo(self.root).read
         self.central_root = central_root  # the central pack store; None: central packs are not read
+        self.extra = extra
         self.read: list[PackFile] = []
 
     def repo_path(self, path: str) -> str | None:
@@ -80,6 +94,17 @@ class PackFiles:
         where = str(builtin.pack_dir(resolved) / "pack.yaml")
         self._record(PackFile(BUILTIN + ref, where, (), git_blob_id(raw), False))
         return resolved, raw
+
+    def by_ref(self, ref: str) -> tuple[str, bytes]:
+        """Where the pack ``ref`` was read (its source in messages) and its bytes: from ``extra``
+        when that has it, else built in (PolicyNotFoundError when neither has it)."""
+        found = self.extra(ref) if self.extra is not None else None
+        if found is None:
+            resolved, raw = self.builtin(ref)
+            return f"{BUILTIN}{resolved}/pack.yaml", raw
+        where, raw = found
+        self._record(PackFile(EXTRA + ref, where, (), git_blob_id(raw), False))
+        return where, raw
 
     def file(self, path: str) -> tuple[str, bytes]:
         """``path`` (absolute) read: where it really is (absolute) and its bytes."""
@@ -137,6 +162,9 @@ class PackFiles:
                 except PackFileError as exc:
                     return exc.problem is None
                 return False
+            if recorded.name.startswith(EXTRA):  # asked again: the same place, the same bytes
+                found = self.extra(recorded.name[len(EXTRA) :]) if self.extra is not None else None
+                return found is not None and (found[0], git_blob_id(found[1])) == (recorded.resolved, recorded.digest)
             if recorded.name.startswith(BUILTIN):
                 if "@" not in recorded.name:  # a bare key: the newest version may be another now
                     from packwarden.packs import builtin

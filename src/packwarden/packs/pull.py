@@ -13,11 +13,11 @@ from collections.abc import Mapping
 
 from packwarden.model.errors import UsageError
 from packwarden.model.record import Record
+from packwarden.packs.digest import tree_digest
 from packwarden.packs.lock import Lock, LockedPack, LockedSource
 from packwarden.packs.schema import ConfigSpec, SourceFields
 from packwarden.packs.sources import fetch
 from packwarden.packs.sources.spec import SourceError, SourceSpec
-from packwarden.packs.digest import tree_digest
 from packwarden.packs.store import PackStore
 
 
