@@ -206,7 +206,10 @@ def _yaml(block: Block, cwd: Path, tmp_path: Path) -> None:
     elif keys & {"meta", "policy"}:
         _loads(block, cwd, tmp_path, ["packs", "show", target])
     elif target.startswith("projects/"):  # a central source's project file
-        read = f"from packwarden.packs.project import read_project; read_project(open({str(path)!r}, 'rb').read(), 'p', 'p')"
+        read = (
+            "from packwarden.packs.project import read_project; "
+            f"read_project(open({str(path)!r}, 'rb').read(), 'p', 'p')"
+        )
         loaded = _run([str(BIN / "python"), "-c", read], cwd, tmp_path)
         assert loaded.returncode == 0, f"{where}: the project file does not load\n{_shown(loaded)}"
     else:

@@ -119,7 +119,7 @@ def test_tighten_only_is_never_looser_than_the_central_policy(
     governance = Governance("project p", "tighten-only", tuple(locked), {RULES[0]: Severity(floor)})
 
     fold = _apply(_config(written), governance)
-    for rule_id, severity in governance.min_severity.items():
+    for rule_id in governance.min_severity:
         current = fold.severity(rule_id)
         assert current is not None
         fold.set_severity(rule_id, governance.raise_to_minimum(rule_id, current), "floor")
