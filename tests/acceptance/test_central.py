@@ -108,7 +108,7 @@ def test_a_locked_rule_the_config_disables_still_fires_with_a_refusal(tmp_path: 
     assert len(refused) == 2
     assert all("locked by project payments-api" in f["message"] for f in refused)
     assert {f["path"] for f in refused} == {".packwarden/policy.yml"}
-    assert sorted(f["line"] for f in refused) == [5, 6]
+    assert sorted(f["line"] for f in refused) == [6, 7]  # the disable entry, the severity entry
 
 
 def test_tighten_only_refuses_any_loosening_and_allows_tightening(tmp_path: Path, home: dict[str, str]) -> None:
@@ -408,3 +408,56 @@ def test_git_commit_is_not_blocked_by_a_missing_cache_in_warn_mode(tmp_path: Pat
     )
 
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+REPO_PACK = """\
+meta: {key: ours, version: "1.0"}
+extends: [acme-standard@1.2]
+artifacts:
+  skill: ["nothing/*/skill.yaml"]
+rules:
+  - id: acme.owner-required
+    applies_to: [agent]
+    field: owner
+    required: true
+    severity: info
+"""
+
+
+def test_a_repository_pack_cannot_weaken_a_locked_rule_in_any_way(tmp_path: Path, home: dict[str, str]) -> None:
+    """Redefining the locked rule narrower and lower, and narrowing the globs it applies to, from
+    a pack of the repository that extends the central one: each is undone and said."""
+    source = tmp_path / "company-policies"
+    write_files(source, central_files())
+    config = config_text(dir_source(source)).replace(
+        "project: payments-api\n", "project: payments-api\npack: packs/ours.yaml\n"
+    )
+    repo = consumer_repo(tmp_path / "repo", config, {"packs/ours.yaml": REPO_PACK})
+    assert tool(repo, home, "pull").returncode == 0
+
+    checked = tool(repo, home, "check", "--all-files", "--format", "json")
+
+    findings = json.loads(checked.stdout)["findings"]
+    fired = [f for f in findings if f["rule"] == "acme.owner-required"]
+    messages = [f["message"] for f in findings if f["rule"] == "config.override-refused"]
+    assert fired and fired[0]["severity"] == "error" and fired[0]["path"] == "skills/a/skill.yaml"
+    assert any("acme.owner-required is redefined by pack ours@1.0 (repository, packs/ours.yaml)" in m for m in messages)
+    assert any("the skill globs are narrowed by pack ours@1.0" in m for m in messages)
+    assert all(f["line"] == 2 for f in findings if f["rule"] == "config.override-refused")  # the config's pack line
+
+
+def test_choosing_another_central_pack_does_not_drop_a_locked_rule(tmp_path: Path, home: dict[str, str]) -> None:
+    source = tmp_path / "company-policies"
+    write_files(source, {**central_files(), "lenient@1.0/pack.yaml": "meta: {key: lenient, version: '1.0'}\n"})
+    config = config_text(dir_source(source)).replace(
+        "project: payments-api\n", "project: payments-api\npack: lenient@1.0\n"
+    )
+    repo = consumer_repo(tmp_path / "repo", config)
+    assert tool(repo, home, "pull").returncode == 0
+
+    checked = tool(repo, home, "check", "--all-files", "--format", "json")
+
+    assert "acme.owner-required" in rules_of(checked)
+    refused = [f["message"] for f in json.loads(checked.stdout)["findings"] if f["rule"] == "config.override-refused"]
+    assert any("acme.owner-required is missing from the selected packs" in m for m in refused)
+    assert json.loads(tool(repo, home, "effective", "--json").stdout)["packs"] == ["lenient@1.0"]

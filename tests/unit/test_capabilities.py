@@ -448,8 +448,8 @@ def test_a_child_adds_to_the_registry_and_its_decisions_come_first(tmp_path: Pat
     assert rules["capability.decision.deny-critical"].pack == "parent@1"  # where the decision is written
     assert rules["capability.decision.approve-medium"].pack == "child@1"
     assert rules["capability.uncompensated"].severity is Severity.WARNING  # the parent's severity is kept
-    assert policy.origins["severity:capability.uncompensated"] == "pack parent@1"
-    assert policy.origins["rule:capability.uncompensated"] == "pack child@1"
+    assert policy.origins["severity:capability.uncompensated"] == "pack parent@1 (repository, parent.yaml)"
+    assert policy.origins["rule:capability.uncompensated"] == "pack child@1 (repository, child.yaml)"
     assert rules["capability.uncovered-permission"].params["capability_coverage"]["registry"][1]["covers"] == [
         "db:write"
     ]

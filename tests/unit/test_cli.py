@@ -270,14 +270,14 @@ def test_packs_show_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert data["packs"] == ["default@1.0"]
     assert len(data["rules"]) == 14
     assert data["hash"] == f"sha256:{packwarden.resolve(pack='default@1.0').sha256}"
-    assert data["origins"]["rule:skill.name-format"] == "pack default@1.0"
+    assert data["origins"]["rule:skill.name-format"] == "pack default@1.0 (built-in)"
 
 
 def test_packs_show_text_explains_origins(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "packs", "show", "default")
     assert code == 0
     assert out.startswith("packs: default@1.0\n")
-    assert "defined by pack default@1.0" in out
+    assert "defined by pack default@1.0 (built-in)" in out
 
 
 def test_packs_diff(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
@@ -368,8 +368,8 @@ def test_explain_nosuch_exits_2_and_points_at_effective(repo: Path, capsys: pyte
 def test_effective_explain(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "effective", "--explain")
     assert code == 0
-    assert "mode: warn  (set by pack default@1.0)" in out
-    assert "defined by pack default@1.0" in out
+    assert "mode: warn  (set by pack default@1.0 (built-in))" in out
+    assert "defined by pack default@1.0 (built-in)" in out
 
 
 def test_effective_strict_explain(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -384,7 +384,7 @@ def test_effective_json(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = json.loads(out)
     assert data["hash"] == f"sha256:{packwarden.resolve().sha256}"
     assert data["mode"] == "warn"
-    assert data["origins"]["mode"] == "pack default@1.0"
+    assert data["origins"]["mode"] == "pack default@1.0 (built-in)"
 
 
 def test_effective_staged_reads_the_config_from_the_index(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:

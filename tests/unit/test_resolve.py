@@ -62,10 +62,10 @@ def test_without_config_the_default_pack_applies(tmp_path: Path) -> None:
     assert policy.fail_on is Severity.ERROR
     assert len(policy.rules) == DEFAULT_RULES
     assert dict(policy.artifacts) == {k: tuple(v) for k, v in DEFAULT_ARTIFACTS.items()}
-    assert policy.origins["mode"] == "pack default@1.0"
-    assert policy.origins["fail_on"] == "pack default@1.0"
-    assert policy.origins["rule:skill.name-format"] == "pack default@1.0"
-    assert policy.origins["severity:skill.name-format"] == "pack default@1.0"
+    assert policy.origins["mode"] == "pack default@1.0 (built-in)"
+    assert policy.origins["fail_on"] == "pack default@1.0 (built-in)"
+    assert policy.origins["rule:skill.name-format"] == "pack default@1.0 (built-in)"
+    assert policy.origins["severity:skill.name-format"] == "pack default@1.0 (built-in)"
     assert policy.warnings == ()
     assert policy.builtin_severities == {}
 
@@ -147,9 +147,9 @@ def test_an_extends_chain_of_files_by_relative_path(tmp_path: Path) -> None:
     assert by_id["skill.name-format"].severity is Severity.BLOCK
     assert by_id["skill.name-format"].pack == "team@1.0"
     assert dict(by_id["skill.name-format"].params) == {"pattern": "^[a-z]+$"}
-    assert policy.origins["rule:skill.name-format"] == "pack team@1.0"
-    assert policy.origins["rule:base.description"] == "pack base@1.0"
-    assert policy.origins["rule:skill.version-semver"] == "pack default@1.0"
+    assert policy.origins["rule:skill.name-format"] == "pack team@1.0 (repository, packs/team.yaml)"
+    assert policy.origins["rule:base.description"] == "pack base@1.0 (repository, shared/base.yaml)"
+    assert policy.origins["rule:skill.version-semver"] == "pack default@1.0 (built-in)"
     assert by_id["base.description"].source == "shared/base.yaml"  # repository-relative
     assert by_id["skill.name-format"].source == "packs/team.yaml"
 
@@ -213,7 +213,7 @@ def test_a_betty_profile_can_be_selected_by_path(tmp_path: Path) -> None:
     assert policy.packs == ("team@2.0.0",)
     assert rule_ids(policy) == ["team.rule-1"]
     assert policy.mode == "warn"
-    assert policy.origins["mode"] == "pack team@2.0.0"
+    assert policy.origins["mode"] == "pack team@2.0.0 (repository, p.yaml)"
 
 
 # --- what packs set -----------------------------------------------------------------------------------
@@ -240,17 +240,17 @@ def test_pack_enforcement_artifacts_and_defaults_are_folded_with_origins(tmp_pat
     )
     policy = build(tmp_path, pack="team.yaml")
     assert (policy.mode, policy.fail_on) == ("block", Severity.BLOCK)
-    assert policy.origins["mode"] == policy.origins["fail_on"] == "pack team@1.0"
+    assert policy.origins["mode"] == policy.origins["fail_on"] == "pack team@1.0 (repository, team.yaml)"
     by_id = {rule.id: rule for rule in policy.rules}
     assert by_id["skill.name-format"].severity is Severity.WARNING
-    assert policy.origins["rule:skill.name-format"] == "pack default@1.0"
-    assert policy.origins["severity:skill.name-format"] == "pack team@1.0"
+    assert policy.origins["rule:skill.name-format"] == "pack default@1.0 (built-in)"
+    assert policy.origins["severity:skill.name-format"] == "pack team@1.0 (repository, team.yaml)"
     assert policy.builtin_severities == {"parse.yaml-anchor": Severity.WARNING, "path.symlink": Severity.ERROR}
-    assert policy.origins["severity:parse.yaml-anchor"] == "pack team@1.0"
+    assert policy.origins["severity:parse.yaml-anchor"] == "pack team@1.0 (repository, team.yaml)"
     assert policy.artifacts["skill"] == ("skills/*/skill.yaml",)
     assert policy.artifacts["agent"] == DEFAULT_ARTIFACTS["agent"]
     assert policy.artifacts["plugin"] == ("plugins/*/",)
-    assert policy.origins["artifacts:skill"] == "pack team@1.0"
+    assert policy.origins["artifacts:skill"] == "pack team@1.0 (repository, team.yaml)"
     assert policy.defaults == {"models": {"default": "small"}}
     assert [w.message for w in policy.warnings] == ["section 'constraints' is not enforced by this packwarden version"]
 
@@ -260,7 +260,7 @@ def test_a_child_that_does_not_set_the_mode_keeps_the_parent_mode(tmp_path: Path
     write(tmp_path / "child.yaml", pack_text("child", ["strict.yaml"], "enforcement: {severities: {}}\n"))
     policy = build(tmp_path, pack="child.yaml")
     assert policy.mode == "block"
-    assert policy.origins["mode"] == "pack strict@1"
+    assert policy.origins["mode"] == "pack strict@1 (repository, strict.yaml)"
     assert policy.origins["fail_on"] == "default"
 
 
@@ -326,7 +326,7 @@ def test_config_overrides_severities_of_pack_and_builtin_rules(tmp_path: Path) -
     by_id = {rule.id: rule for rule in policy.rules}
     assert by_id["skill.name-format"].severity is Severity.BLOCK
     assert policy.origins["severity:skill.name-format"] == CONFIG_PATH
-    assert policy.origins["rule:skill.name-format"] == "pack default@1.0"
+    assert policy.origins["rule:skill.name-format"] == "pack default@1.0 (built-in)"
     assert policy.builtin_severities == {"parse.duplicate-key": Severity.WARNING}
 
 

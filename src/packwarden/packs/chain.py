@@ -49,7 +49,7 @@ class ChainLoader:
         self.degrade = degrade  # an unavailable central pack that is extended: skipped, and said (warn mode)
         self.chains: dict[str, list[LoadedPack]] = {}
         self.active: list[tuple[str, str]] = []  # the requests being resolved and their names, outermost first
-        self.layers: dict[str, str] = {}  # central pack ref -> where it came from, for `effective --explain`
+        self.layers: dict[str, str] = {}  # pack ref -> where it came from, for `effective --explain`
         self.central_requests: set[str] = set()
         self.warnings: list[Finding] = []  # deprecated packs, unavailable ones skipped
 
@@ -78,7 +78,7 @@ class ChainLoader:
             raise _invalid(f"pack {pack.ref} is disabled and cannot be used", referrer, pack.source)
         if pack.spec.meta.status == "deprecated":
             self._deprecated(pack, referrer)
-        if pack.ref in self.layers:
+        if self.layers.get(pack.ref, "").startswith("central "):
             self.central_requests.add(request)
         self.active.append((request, shown))
         try:
@@ -129,7 +129,9 @@ class ChainLoader:
                 if self.central is not None:
                     return self._central(ref, referrer), None  # says what to pull
                 raise PolicyNotFoundError(f"{_where(referrer)}{exc}") from exc
-            return read_pack(raw, where), None
+            pack = read_pack(raw, where)
+            self.layers[pack.ref] = "built-in" if where.startswith(BUILTIN) else f"pack folder, {where}"
+            return pack, None
         if not ref.endswith((".yaml", ".yml")):
             raise _invalid(f"pack file {ref!r} must end in .yaml or .yml", referrer, ref)
         try:
@@ -139,7 +141,10 @@ class ChainLoader:
             if exc.problem is None:
                 raise PolicyNotFoundError(f"{_where(referrer)}cannot read pack file {shown}: no such file") from exc
             raise _invalid(f"pack file {shown} {exc.problem.message}", referrer, shown) from exc
-        return read_pack(raw, self.files.repo_path(request) or request), os.path.dirname(where)
+        in_repo = self.files.repo_path(request)
+        pack = read_pack(raw, in_repo or request)
+        self.layers[pack.ref] = f"repository, {in_repo}" if in_repo is not None else f"file, {request}"
+        return pack, os.path.dirname(where)
 
     def _central(self, ref: str, referrer: Referrer | None) -> LoadedPack:
         """A pinned central pack (PackUnavailable when the cache does not hold it)."""

@@ -27,6 +27,7 @@ class Fold:
         self.capabilities: Sections | None = None  # merged along the chain so far; see _capabilities
         self.capability_ids: set[str] = set()
         self.capability_severities: dict[str, tuple[Severity, str]] = {}
+        self.layers: dict[str, str] = {}  # pack ref -> its layer, as origins name it
 
     def severity(self, rule_id: str) -> Severity | None:
         """The rule's severity now, None when there is no such rule (or it is not adjustable)."""
@@ -83,7 +84,7 @@ class Fold:
         compiled = compile_sections(merged)
         self.capability_ids = {rule.id for rule in compiled}
         for rule in compiled:
-            self.add_rule(rule, f"pack {rule.pack}")
+            self.add_rule(rule, self.layers.get(rule.pack, f"pack {rule.pack}"))
             if rule.id in self.capability_severities:
                 severity, layer = self.capability_severities[rule.id]
                 self.rules[rule.id] = rule._replace(severity=severity)
@@ -95,8 +96,10 @@ class Fold:
         self.origins[f"rule:{rule.id}"] = layer
         self.origins[f"severity:{rule.id}"] = layer
 
-    def pack(self, pack: LoadedPack, origin: str = "built-in") -> None:
-        layer = f"pack {pack.ref} ({origin})" if origin != "built-in" else f"pack {pack.ref}"
+    def pack(self, pack: LoadedPack, origin: str = "") -> None:
+        """Fold one pack in; ``origin`` says where it came from (built-in, central, a file)."""
+        layer = f"pack {pack.ref} ({origin})" if origin else f"pack {pack.ref}"
+        self.layers[pack.ref] = layer
         self.warnings.extend(pack.warnings)
         inherited = self._inherited(pack) | self._capabilities(pack)
         for rule in pack.rules:

@@ -14,6 +14,7 @@ from packwarden.packs.chain import ChainLoader, Referrer, load_chain
 from packwarden.packs.files import PackFiles
 from packwarden.packs.fold import Fold
 from packwarden.packs.governance import ALLOW_ALL
+from packwarden.packs.guard import restore
 from packwarden.packs.inputs import CONFIG_PATH, DEFAULT_PACK, PolicyInputs, is_pack_file
 from packwarden.packs.locate import locate
 from packwarden.packs.overrides import Layer, apply_overrides, read_config
@@ -58,19 +59,17 @@ def build_policy(inputs: PolicyInputs, files: PackFiles | None = None) -> Effect
     chain = _selected_chain(loader, inputs, spec, data, project, unavailable)
     fold = Fold()
     for pack in chain:
-        fold.pack(pack, loader.layers.get(pack.ref, "built-in"))
-    if project is not None:
-        project_layer = Layer(
-            project.spec.mode, project.spec.overrides, project.data, project.source, project.layer, project.source
-        )
+        fold.pack(pack, loader.layers.get(pack.ref, ""))
+    project_layer = _project_layer(project)
+    if project_layer is not None:
         apply_overrides(fold, project_layer, ALLOW_ALL, bool(unavailable))
     if spec is not None:
-        apply_overrides(
-            fold,
-            Layer(spec.mode, spec.overrides, data, CONFIG_PATH, CONFIG_PATH, "local"),
-            governance,
-            bool(unavailable),
-        )
+        layer = Layer(spec.mode, spec.overrides, data, CONFIG_PATH, CONFIG_PATH, "local")
+        apply_overrides(fold, layer, governance, bool(unavailable))
+    if project is not None:
+        baseline = _baseline(loader, chain, project, inputs.root)
+        where = (CONFIG_PATH, locate(data, ("pack",))) if spec is not None and spec.pack else (CONFIG_PATH, (1, 1))
+        fold.warnings.extend(restore(fold, baseline, governance, where))
     for rule_id in governance.min_severity:
         current = fold.severity(rule_id)
         if current is not None and governance.raise_to_minimum(rule_id, current) != current:
@@ -89,6 +88,34 @@ def build_policy(inputs: PolicyInputs, files: PackFiles | None = None) -> Effect
         warnings=(*loader.warnings, *unavailable, *fold.warnings),
         locked={rule_id: governance.layer for rule_id in sorted(fold.rules) if governance.locks(rule_id)},
     )
+
+
+def _project_layer(project: Project | None) -> Layer | None:
+    if project is None:
+        return None
+    spec = project.spec
+    return Layer(spec.mode, spec.overrides, project.data, project.source, project.layer, project.source)
+
+
+def _baseline(loader: ChainLoader, chain: list[LoadedPack], project: Project, root: str) -> Fold:
+    """What the central layers alone make: the project's pack (or the central and built-in packs
+    of the chain) with the project's overrides; ``guard.restore`` holds the policy to it."""
+    packs = chain
+    if project.spec.pack is not None:
+        try:
+            packs = loader.chain(project.spec.pack, root, (project.source, locate(project.data, ("pack",))))
+        except PackUnavailableError:
+            packs = []  # said already, where the selection fell back
+    baseline = Fold()
+    for pack in packs:
+        origin = loader.layers.get(pack.ref, "")
+        if not (origin == "built-in" or origin.startswith("central ")):
+            break  # the chain is base first: from here on, packs of the repository
+        baseline.pack(pack, origin)
+    layer = _project_layer(project)
+    assert layer is not None
+    apply_overrides(baseline, layer, ALLOW_ALL, degraded=True)
+    return baseline
 
 
 def _central(files: PackFiles, spec: ConfigSpec | None, data: PosDict | None) -> CentralPacks | None:
