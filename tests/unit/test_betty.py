@@ -619,7 +619,7 @@ def test_a_corpus_profile_selected_by_path_becomes_the_policy(tmp_path: Path) ->
     policy = build_policy(PolicyInputs(pack="team.yaml", root=tmp_path, cwd=tmp_path))
     assert policy.packs == ("skill-status-values@1.0.0", "team@1")
     assert policy.mode == "warn"
-    assert policy.origins["mode"] == "pack team@1"
+    assert policy.origins["mode"] == "pack team@1 (repository, team.yaml)"
     assert len(policy.rules) == 2
     assert [w.message for w in policy.warnings][:1] == [
         "scope 'create' is not an artifact kind packwarden checks; ignored"

@@ -129,7 +129,8 @@ def test_input_errors_are_the_builtin_rules_flagged_so() -> None:
     assert flagged == {"pack.invalid", "pack.meaningless", "pack.regex-timeout", "config.invalid"}
     for rule in R.ALL:
         assert is_input_error(finding(E, rule.id)) is rule.input_error
-        assert rule.adjustable is not rule.input_error
+        assert rule.adjustable is not (rule.input_error or rule.fixed)
+    assert {rule.id for rule in R.ALL if rule.fixed} == {"pack.unavailable", "config.override-refused"}
     assert R.of(finding(E, "pack.invalid")) is R.PACK_INVALID
     assert R.of(finding(E, "pack.invalid", pack="team@1.0")) is None
     assert R.of(finding(E, "skill.x")) is None

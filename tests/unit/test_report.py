@@ -370,10 +370,10 @@ def test_effective_lines_explained() -> None:
     )
     lines = plain(effective_lines(policy, explain=True))
     assert lines[1] == "mode: block (strict)  (set by command line --strict)"
-    assert lines[2] == "fail_on: error  (set by pack default@1.0)"
-    assert "  skill: **/skill.yaml, **/skill.yml  (set by pack default@1.0)" in lines
+    assert lines[2] == "fail_on: error  (set by pack default@1.0 (built-in))"
+    assert "  skill: **/skill.yaml, **/skill.yml  (set by pack default@1.0 (built-in))" in lines
     text = "\n".join(lines)
-    assert "defined by pack default@1.0; severity set by .packwarden/policy.yml" in text
+    assert "defined by pack default@1.0 (built-in); severity set by .packwarden/policy.yml" in text
     assert "built-in rule severities:" in lines
     assert "  parse.syntax: warning  (set by .packwarden/policy.yml)" in lines
 
