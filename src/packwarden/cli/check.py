@@ -11,6 +11,8 @@ if TYPE_CHECKING:
     import argparse
     from types import SimpleNamespace
 
+    from packwarden.api import CheckResult
+
 # What every option below defaults to: the hook's entry (``cli.policy_check``) builds its
 # arguments from these without argparse, and a test holds them equal to argparse's.
 DEFAULTS = {
@@ -23,6 +25,7 @@ DEFAULTS = {
     "no_cache": False,
     "jobs": None,
     "color": "auto",
+    "hook": False,
 }
 
 
@@ -39,6 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-cache", action="store_true", help="check every file again; do not use or fill the cache")
     parser.add_argument("--jobs", type=int, metavar="N", help="worker processes for large runs (default: usable cores)")
     add_color(parser)
+    parser.add_argument("--hook", action="store_true", help="==SUPPRESS==")  # argparse.SUPPRESS: policy-check's
 
 
 def run(args: argparse.Namespace | SimpleNamespace) -> int:
@@ -55,4 +59,30 @@ def run(args: argparse.Namespace | SimpleNamespace) -> int:
         jobs=args.jobs,
     )
     get_reporter(args.format)(result, sys.stdout, use_color(args.color, sys.stdout))
+    if args.hook and _left_to_the_gate(result):
+        print(
+            f"policy-check: {len(result.verdict.blocking)} error finding(s) left to the commit-msg gate, which blocks "
+            "them unless the commit message acknowledges each with a `Policy-Waiver: <rule-id> <reason>` trailer"
+        )
+        return 0
     return result.exit_code
+
+
+def _left_to_the_gate(result: CheckResult) -> bool:
+    """In strict mode the hook blocks ``block`` findings itself and leaves ``error`` ones to the
+    commit-msg gate, where a trailer can acknowledge them, when that gate will run; without it
+    the hook blocks them (otherwise a trailer could never be used, nor anything block them)."""
+    import os
+
+    from packwarden.enforce import EXIT_BLOCKED
+    from packwarden.model.finding import Severity
+
+    if result.exit_code != EXIT_BLOCKED or result.policy.mode != "block":
+        return False
+    if any(finding.severity is not Severity.ERROR for finding in result.verdict.blocking):
+        return False
+    from packwarden.hookfiles import gate_installed
+    from packwarden.workspace import find_root
+
+    root, in_git = find_root(os.getcwd())
+    return in_git and gate_installed(root)

@@ -32,7 +32,12 @@ COMMANDS = {
         "packwarden.cli.pull",
         "fetch the central packs the config names, verify them, write .packwarden/lock.yml",
     ),
-    "cache": ("packwarden.cli.cache", "show or clear packwarden's caches (compiled policies, per-file results)"),
+    "install-hooks": (
+        "packwarden.cli.install_hooks",
+        "write plain git hooks (pre-commit, commit-msg) that run packwarden",
+    ),
+    "uninstall-hooks": ("packwarden.cli.install_hooks", "remove the git hooks that install-hooks wrote, and no other"),
+    "cache": ("packwarden.cli.cache", "show or clear packwarden's caches (compiled policies, results, central packs)"),
 }
 
 

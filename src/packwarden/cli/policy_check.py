@@ -28,7 +28,7 @@ def main() -> int:
     if request is None:
         from packwarden.cli.main import main as full_command
 
-        return full_command(["check", *argv])
+        return full_command(["check", "--hook", *argv])
     from types import SimpleNamespace
 
     from packwarden.cli import check
@@ -36,5 +36,5 @@ def main() -> int:
     from packwarden.cli.options import use_color
 
     paths, pack, strict = request
-    args = SimpleNamespace(**{**check.DEFAULTS, "paths": paths, "pack": pack, "strict": strict})
+    args = SimpleNamespace(**{**check.DEFAULTS, "paths": paths, "pack": pack, "strict": strict, "hook": True})
     return guarded(lambda: check.run(args), ["check", *argv], use_color("auto", sys.stdout))
