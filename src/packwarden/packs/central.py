@@ -82,8 +82,10 @@ class CentralPacks:
         pinned = self.pinned(ref)
         lock = self.lock()
         if pinned is None or lock is None:
-            where = "is not pinned in .packwarden/lock.yml" if lock is not None else "has no .packwarden/lock.yml"
-            raise PackUnavailable(f"pack {ref}: the repository {where}; run `packwarden pull`")
+            where = "is neither built in nor pinned in"
+            if lock is None:
+                where = "is not built in, and the repository has no"
+            raise PackUnavailable(f"pack {ref} {where} .packwarden/lock.yml; run `packwarden pull` if a source has it")
         files = self._verified(f"pack {pinned}", lock.packs[pinned], f"{CENTRAL}{pinned}")
         if PACK_FILE not in files:
             raise self._damaged(f"pack {pinned}", "it holds no pack.yaml")
@@ -93,13 +95,14 @@ class CentralPacks:
         """The project file: the name findings use, and its bytes."""
         lock = self.lock()
         if lock is None or project_id not in lock.projects:
-            where = "is not pinned in .packwarden/lock.yml" if lock is not None else "has no .packwarden/lock.yml"
-            raise PackUnavailable(f"project {project_id}: the repository {where}; run `packwarden pull`")
+            where = "is not pinned in" if lock is not None else "needs"
+            raise PackUnavailable(f"project {project_id} {where} .packwarden/lock.yml; run `packwarden pull`")
         pinned = lock.projects[project_id]
         files = self._verified(f"project {project_id}", pinned, f"{CENTRAL}projects/{project_id}")
-        if len(files) != 1:
-            raise self._damaged(f"project {project_id}", "it is not one file")
-        return f"{pinned.source}:projects/{project_id}.yml", next(iter(files.values()))
+        name = f"{project_id}.yml"
+        if list(files) != [name]:  # pull stores it under its own name: another project's file is not it
+            raise self._damaged(f"project {project_id}", f"it is not the one file {name}")
+        return f"{pinned.source}:projects/{name}", files[name]
 
     def _verified(self, what: str, pinned: LockedPack, name: str) -> dict[str, bytes]:
         """The object's files, verified by the store against their digest, which is the lock's pin

@@ -98,8 +98,8 @@ class ChainLoader:
         try:
             return self.chain(ref, base, referrer)
         except PackUnavailableError as exc:
-            if not self.degrade:
-                raise
+            if not self.degrade:  # located here, at the extends entry, not where the chain began
+                raise PolicyValidationError([unavailable_finding(str(exc), referrer[0], referrer[1])]) from exc
             self.warnings.append(unavailable_finding(f"{exc}; checked without it", referrer[0], referrer[1]))
             return []
 
