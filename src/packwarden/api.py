@@ -274,7 +274,8 @@ def _remember_for_gate(
         elif pack_file.name.startswith(CENTRAL):
             if pack_file.digest == ABSENT:
                 return  # a central pack missing from the cache: the gate evaluates again each time
-            outside.append((pack_file.resolved, os.path.realpath(pack_file.resolved), pack_file.digest))
+            listing = "/" if pack_file.name.endswith("/") else ""  # the gate compares a folder's listing
+            outside.append((pack_file.resolved + listing, os.path.realpath(pack_file.resolved), pack_file.digest))
         else:  # a pack named on the command line, outside the repository
             outside.append((pack_file.name, pack_file.resolved, pack_file.digest))
     gate.store(

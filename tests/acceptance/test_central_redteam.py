@@ -14,7 +14,7 @@ import pytest
 
 from tests.acceptance.conftest import run_tool
 from tests.support.central import config_text, consumer_repo, dir_source
-from tests.support.gitrepo import write_files
+from tests.support.gitrepo import git, write_files
 
 LOCK = ".packwarden/lock.yml"
 REFUSED = "config.override-refused"
@@ -164,11 +164,6 @@ def test_a_central_pack_extending_an_unknown_pack_is_located_at_its_extends_line
     assert "the repository is not pinned" not in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the compiled-policy cache (and the gate memo) re-read only the files recorded from a "
-    "central object, so a file planted beside them goes unseen; a fresh check finds the object damaged",
-)
 def test_a_file_planted_in_a_cached_pack_is_seen_by_a_cached_check_too(tmp_path: Path, home: dict[str, str]) -> None:
     source = central(tmp_path)
     repo = consumer_repo(tmp_path / "repo", config_text(dir_source(source)))
@@ -182,3 +177,28 @@ def test_a_file_planted_in_a_cached_pack_is_seen_by_a_cached_check_too(tmp_path:
 
     assert fresh.returncode == 2
     assert cached.returncode == fresh.returncode
+
+
+def test_a_file_planted_in_a_cached_pack_is_seen_by_the_gate_memo(tmp_path: Path, home: dict[str, str]) -> None:
+    source = central(tmp_path)
+    owner = {
+        "skills/a/skill.yaml": "name: code.format\nversion: 1.0.0\nstatus: draft\ndescription: Formats.\nowner: a\n"
+    }
+    repo = consumer_repo(tmp_path / "repo", config_text(dir_source(source)), owner)
+    assert tool(repo, home, "pull").returncode == 0
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "pin the central packs")  # the gate answers commits that change no policy input
+    write_files(repo, {"skills/a/skill.yaml": owner["skills/a/skill.yaml"] + "license: MIT\n"})
+    git(repo, "add", "-A")
+    message = repo / ".git" / "COMMIT_EDITMSG"
+    message.write_text("change\n")
+    assert tool(repo, home, "check", "--staged").returncode == 0  # a passing memo for the gate
+    assert tool(repo, home, "gate", str(message)).returncode == 0
+    pinned = (repo / LOCK).read_text().split("acme-standard@1.2: {source: shared, sha256: ")[1].split("}")[0]
+    (Path(home["PACKWARDEN_HOME"]) / "cache" / "central" / "objects" / pinned / "planted.yaml").write_text("x\n")
+
+    gate = tool(repo, home, "gate", str(message))
+    fresh = tool(repo, home, "gate", "--no-cache", str(message))
+
+    assert fresh.returncode == 2
+    assert gate.returncode == fresh.returncode

@@ -188,6 +188,12 @@ def _outside_unchanged(outside: "list[list[str]]") -> bool:
     import stat
 
     for name, resolved, blob in outside:
+        if name.endswith("/"):  # a central pack's folder: what it holds (packs.tree.listing_digest)
+            from packwarden.packs.tree import listing_digest
+
+            if os.path.realpath(name) != resolved or listing_digest(resolved) != blob:
+                return False
+            continue
         if os.path.realpath(name) != resolved:
             return False  # a link switched to another target
         descriptor = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # OSError: gone

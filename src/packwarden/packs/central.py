@@ -22,6 +22,7 @@ from packwarden.model.finding import Finding, Severity
 from packwarden.packs.files import PackFiles
 from packwarden.packs.lock import LOCK_PATH, Lock, LockedPack, read_lock
 from packwarden.packs.store import PackStore, StoreError
+from packwarden.packs.tree import listing_digest
 from packwarden.packs.unavailable import PULL
 
 CENTRAL = "<central>/"
@@ -119,6 +120,10 @@ class CentralPacks:
             raise PackUnavailable(f"{what} is not in the local cache; {PULL}") from exc
         for relative, raw in sorted(files.items()):
             self.files.record_central(f"{name}/{relative}", os.path.join(folder, relative), raw)
+        listing = listing_digest(folder)
+        if listing is None:
+            raise self._damaged(what, "its folder went away while it was read")
+        self.files.record_central_listing(name, folder, listing)  # a file planted later is seen
         return files
 
     def _damaged(self, what: str, why: str) -> PolicyValidationError:

@@ -124,6 +124,10 @@ class PackFiles:
             self._record(PackFile(relative, relative, (), ABSENT, True))
             return None
 
+    def record_central_listing(self, name: str, folder: str, digest: str) -> None:
+        """Record what a central pack's folder holds (``packs.tree.listing_digest``)."""
+        self._record(PackFile(CENTRAL + name.removeprefix(CENTRAL).rstrip("/") + "/", folder, (), digest, False))
+
     def record_central(self, name: str, path: str, data: bytes | None) -> None:
         """Record a file of the central store as it was read and verified (None: absent)."""
         self._record(
@@ -152,6 +156,10 @@ class PackFiles:
         """Whether reading ``recorded.name`` again gives the same file with the same bytes."""
         try:
             if recorded.name.startswith(CENTRAL):
+                if recorded.name.endswith("/"):
+                    from packwarden.packs.tree import listing_digest
+
+                    return listing_digest(recorded.resolved) == recorded.digest
                 if recorded.digest == ABSENT:
                     return not os.path.lexists(recorded.resolved)
                 raw = read_capped(recorded.resolved, MAX_PACK_BYTES, follow_links=False)

@@ -86,7 +86,11 @@ def build_policy(inputs: PolicyInputs, files: PackFiles | None = None) -> Effect
         defaults=fold.defaults,
         origins=fold.origins,
         warnings=(*loader.warnings, *unavailable, *fold.warnings),
-        locked={rule_id: governance.layer for rule_id in sorted(fold.rules) if governance.locks(rule_id)},
+        locked={
+            rule_id: governance.layer
+            for rule_id in sorted({*fold.rules, *(rule.id for rule in R.ALL if rule.adjustable)})
+            if governance.locks(rule_id)
+        },
     )
 
 

@@ -178,3 +178,21 @@ def _read_at(folder: int, name: str, path: str, budget: list[int]) -> bytes:
         raise TreeError(f"{path} is larger than the caps allow")
     budget[0] -= total
     return b"".join(chunks)
+
+
+def listing_digest(folder: str) -> str | None:
+    """A digest of what ``folder`` holds (every entry's path, type and size, links not
+    followed); None when it is not there. A cached policy records it for each central pack it
+    read, so a file planted in a pack's folder later is seen without reading every file."""
+    from packwarden.model.digest import hex_digest
+
+    if not os.path.isdir(folder) or os.path.islink(folder):
+        return None
+    entries: list[str] = []
+    for top, folders, names in os.walk(folder):
+        for entry in [*folders, *names]:
+            path = os.path.join(top, entry)
+            info = os.lstat(path)
+            kind = "d" if stat.S_ISDIR(info.st_mode) else "f" if stat.S_ISREG(info.st_mode) else "x"
+            entries.append(f"{os.path.relpath(path, folder)}\0{kind}\0{info.st_size if kind == 'f' else 0}")
+    return hex_digest("\n".join(sorted(entries)).encode("utf-8", "surrogateescape"))
