@@ -32,6 +32,7 @@ COMMANDS = {
         "packwarden.cli.pull",
         "fetch the central packs the config names, verify them, write .packwarden/lock.yml",
     ),
+    "clarify": ("packwarden.cli.clarify", "answer the policy's questions in .packwarden/answers.yml"),
     "cache": ("packwarden.cli.cache", "show or clear packwarden's caches (compiled policies, per-file results)"),
 }
 
