@@ -4,6 +4,8 @@ The same judgement this repository's tests pass on the built-in packs:
 
 - ``examples/pass/``: every file is an artifact the pack checks, and the pack finds nothing in
   them at all (no finding of any severity, its own warnings included);
+- a tree may hold ``.packwarden/answers.yml``: the answers to the pack's clarifications for
+  that tree alone (a pass tree answers every question; a fail tree without one trips them);
 - ``examples/fail/`` and each ``examples/fail-<what>/`` beside it (for what cannot stand beside
   the others, such as a broken plugin contract): every file is an artifact the pack checks, each
   has a finding at it or at a folder holding it (except files every unit only reads, such as a
@@ -31,9 +33,10 @@ from packwarden.model import builtin_rules as R
 from packwarden.model.errors import PolicyNotFoundError, PolicyValidationError, UsageError
 from packwarden.model.policy import EffectivePolicy
 from packwarden.model.record import Record
+from packwarden.packs.answers import with_answers
 from packwarden.packs.files import PackFiles
 from packwarden.packs.folder import FolderPacks
-from packwarden.packs.inputs import PolicyInputs
+from packwarden.packs.inputs import ANSWERS_PATH, PolicyInputs
 from packwarden.packs.resolve import ChainLoader, build_policy
 from packwarden.workspace import DiskFiles
 
@@ -102,7 +105,8 @@ def verify_pack(packs: FolderPacks, ref: str) -> PackVerdict:
     found: set[str] = set()
     for tree in trees:
         root, where = os.path.join(examples, tree), os.path.join(shown, tree)
-        failures.extend(_pass(policy, root, where) if tree == "pass" else _fail(policy, root, where, found))
+        answered = with_answers(policy, PackFiles(root), has_config=False)  # the tree's own answers
+        failures.extend(_pass(answered, root, where) if tree == "pass" else _fail(answered, root, where, found))
     missing = sorted(own - found)
     if missing:
         failures.append(ExampleFailure(shown, f"no fail example trips {', '.join(missing)}"))
@@ -118,7 +122,7 @@ def _tree(policy: EffectivePolicy, root: str, where: str) -> tuple[CheckResult |
     table = UnitTable(policy.artifacts, registries_of(policy.rules), attached_of(policy.rules))
     source = DiskFiles(root, in_git=False, untracked=True)
     members = {path for unit in table.units(files, source.listing) for path in unit.members}
-    outside = [path for path in files if path not in members]
+    outside = [path for path in files if path not in members and path != ANSWERS_PATH]
     failures.extend(ExampleFailure(f"{where}/{path}", "is not an artifact the pack checks") for path in outside)
     return result, files, failures
 
@@ -173,7 +177,7 @@ def _fail(policy: EffectivePolicy, root: str, where: str, found: set[str]) -> li
     known = {rule.id for rule in policy.rules} | set(R.BY_ID)
     for path in files:
         here = {finding.rule for finding in result.findings if covered(path, {finding.path})}
-        if not here and path not in inputs:
+        if not here and path not in inputs and path != ANSWERS_PATH:  # an input, not an artifact
             failures.append(ExampleFailure(f"{where}/{path}", "no finding: a fail example must trip a rule"))
         for rule in declared_rules(os.path.join(root, path), known):
             if rule not in here:

@@ -4,7 +4,8 @@ Hypothesis plays random sequences of what happens to a repository: manifests edi
 staged, or only their status changed; the members of a protocol run written, broken, added and
 deleted (on disk or with ``git rm``); the skill registry edited; packs edited directly, through
 ``extends`` and through a linked folder, the pack's ``requirements`` changed, the config
-changed; commits; cache files damaged; and ``policy-check`` handed only some members of a unit,
+changed; the answers to the pack's clarifications written, broken and deleted; commits; cache
+files damaged; and ``policy-check`` handed only some members of a unit,
 as pre-commit's chunks of a commit's files are. After every step, each entry point a user meets
 (``policy-check`` on the files a pre-commit run would pass, the commit-msg gate right after it,
 ``check --all-files``, ``check --staged`` and the gate again) runs with the caches this sequence
@@ -94,7 +95,28 @@ def _units(
         + "".join(f"    {rule}: block\n" for rule in blocking)
         + f"requirements:\n  protocol_files: [{', '.join(files)}]\n  step_sections: [{', '.join(sections)}]\n"
         f"  registry:\n    - {{path: {REGISTRY}, list: skills, kind: skill, match: [{', '.join(match)}]}}\n"
+        + CLARIFICATIONS
     )
+
+
+# One question per stage, the planning one blocking: each answers edit moves findings of the
+# policy itself (onboarding), of the run's plan and of its step files.
+CLARIFICATIONS = (
+    "clarifications:\n"
+    "  - {key: ci_provider, question: Which CI?, options: [github, none], recommended: github}\n"
+    "  - {key: plan_review, question: Who reviews?, options: [one, two], recommended: one, blocking: true,"
+    " applies_to: planning}\n"
+    "  - {key: rollout, question: How?, options: [canary, all], recommended: canary, applies_to: execution}\n"
+)
+ANSWERS_PATH = ".packwarden/answers.yml"
+ANSWERS = {
+    "all": "answers:\n  ci_provider: github\n  plan_review: one\n  rollout: all\n",
+    "some": "answers:\n  plan_review: two\n",
+    "invalid": "answers:\n  plan_review: three\n  ci_provider: none\n",
+    "unknown": "answers:\n  ci_provder: github\n",
+    "broken": "answers: [\n",
+    "deleted": None,
+}
 
 
 PACKS = {
@@ -170,6 +192,7 @@ EVENTS: dict[str, tuple[int, st.SearchStrategy[Step]]] = {
     ),
     "link": (1, st.tuples(st.just("link"), st.sampled_from(["v1", "v2"]), st.booleans())),
     "config": (1, st.tuples(st.just("config"), st.sampled_from(sorted(CONFIGS)), st.booleans())),
+    "answers": (2, st.tuples(st.just("answers"), st.sampled_from(sorted(ANSWERS)), st.booleans())),
     "stage-all": (1, st.just(("stage-all",))),
     "commit": (1, st.just(("commit",))),
     "tamper": (1, st.tuples(st.just("tamper"), st.sampled_from(["policies", "results", "runs", "gate"]))),
@@ -303,6 +326,17 @@ def _apply(repo: Path, step: Step, home: Path) -> Chunks:
         if staged:
             git(repo, "add", "-A", "--", ".packwarden")
         return [] if text is None else [[".packwarden/policy.yml"]]
+    if kind == "answers":
+        _, choice, staged = step
+        answers = repo / ANSWERS_PATH
+        text = ANSWERS[choice]
+        if text is None:
+            answers.unlink(missing_ok=True)
+        else:
+            answers.write_text(text, encoding="utf-8")
+        if staged:
+            git(repo, "add", "-A", "--", ANSWERS_PATH)
+        return [] if text is None else [[ANSWERS_PATH]]
     if kind == "stage-all":
         git(repo, "add", "-A")
         return []
@@ -367,6 +401,16 @@ def _observe(cli: Cli, repo: Path, chunks: Chunks, *, fresh: bool) -> dict[str, 
 @example(sequence=[("partly-staged", MEMBERS[0], "deleted", "fenced")])
 # a gate memo of a check of skill a: skill c, staged, was read by the registry but never checked.
 @example(sequence=[("manifest", SKILLS[1], "bad", False), ("stage-all",), ("status", SKILLS[0], "draft", False)])
+# answers written, staged, changed on disk only, broken and deleted: the policy, the plan and the step follow.
+@example(
+    sequence=[
+        ("answers", "all", True),
+        ("answers", "invalid", False),
+        ("answers", "some", True),
+        ("answers", "broken", False),
+        ("answers", "deleted", True),
+    ]
+)
 def test_cached_verdicts_equal_a_fresh_uncached_run(
     cli: Cli, monkeypatch: pytest.MonkeyPatch, sequence: list[Step]
 ) -> None:

@@ -171,6 +171,7 @@ def _python(block: Block, cwd: Path, tmp_path: Path) -> None:
 # --- YAML: parse, and load the way its file is loaded ----------------------------------------------
 
 POLICY = ".packwarden/policy.yml"
+ANSWERS = ".packwarden/answers.yml"
 PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
 # Top-level keys that say what a YAML example is, when it does not say where it goes.
 LOOKS_LIKE = {
@@ -203,6 +204,12 @@ def _yaml(block: Block, cwd: Path, tmp_path: Path) -> None:
         _pre_commit_config(block, path, documents[0], cwd, tmp_path)
     elif target == POLICY:
         _loads(block, cwd, tmp_path, ["effective"], ["check", "--all-files"])
+    elif target == ANSWERS:  # answers to the questions of the built-in pack that asks some
+        _loads(block, cwd, tmp_path, ["clarify", "--list", "--pack", "beginner-guided@1.0"])
+        checked = _run(
+            [str(BIN / "packwarden"), "check", "--pack", "beginner-guided@1.0", "--all-files"], cwd, tmp_path
+        )
+        assert "clarification." not in checked.stdout, f"{where}: the answers are not all valid\n{_shown(checked)}"
     elif keys & {"meta", "policy"}:
         _loads(block, cwd, tmp_path, ["packs", "show", target])
     elif target.startswith("projects/"):  # a central source's project file

@@ -244,8 +244,8 @@ def test_the_validation_error_names_the_first_error_and_counts_the_rest() -> Non
 
 
 def test_reserved_sections_are_accepted_with_a_warning_each() -> None:
-    """``requirements``, ``plugin_contract``, ``capabilities`` and ``decisions`` are enforced
-    (they compile into rules); the others are carried."""
+    """``requirements``, ``plugin_contract``, ``capabilities``, ``decisions`` and
+    ``clarifications`` are enforced (they compile into rules); the others are carried."""
     pack = read(
         """\
         meta: {key: t, version: '1'}
@@ -257,7 +257,7 @@ def test_reserved_sections_are_accepted_with_a_warning_each() -> None:
     )
     assert [(w.rule, w.severity, w.line, w.column, w.message) for w in pack.warnings] == [
         ("pack.meaningless", Severity.WARNING, line, 1, f"section {name!r} is not enforced by this packwarden version")
-        for line, name in enumerate(["clarifications", "constraints"], start=4)
+        for line, name in [(5, "constraints")]
     ]
     assert all(w.path == SOURCE for w in pack.warnings)
 
@@ -362,7 +362,11 @@ def test_the_reserved_prefixes_cover_every_builtin_rule_and_no_shipped_pack_rule
     for ref in refs:
         pack = read_pack(builtin.read_builtin(ref)[1], ref)
         assert pack.rules
-        assert not any(rule.id.lower().startswith(RESERVED_RULE_PREFIXES) for rule in pack.rules)
+        # the rules packwarden compiles from a pack's clarifications are in its namespace, by design
+        written = [rule for rule in pack.rules if "clarification" not in rule.params]
+        assert not any(rule.id.lower().startswith(RESERVED_RULE_PREFIXES) for rule in written)
+        asked = [rule.id for rule in pack.rules if "clarification" in rule.params]
+        assert all(rid.startswith("clarification.unanswered.") for rid in asked)
 
 
 @pytest.mark.parametrize(
@@ -396,9 +400,9 @@ def test_an_inert_check_next_to_a_live_one_is_fine() -> None:
 
 def test_warnings_travel_with_the_errors() -> None:
     with pytest.raises(PolicyValidationError) as info:
-        read("meta: {key: t, version: '1'}\nclarifications: []\nrules:\n  - id: a\n    field: name\n")
+        read("meta: {key: t, version: '1'}\nconstraints: {}\nrules:\n  - id: a\n    field: name\n")
     assert [w.message for w in info.value.warnings] == [
-        "section 'clarifications' is not enforced by this packwarden version"
+        "section 'constraints' is not enforced by this packwarden version"
     ]
     assert len(info.value.errors) == 1
 

@@ -46,7 +46,7 @@ def compiled_policy(inputs: PolicyInputs, files: PackFiles, *, use_cache: bool =
     if not use_cache:
         from packwarden.packs.resolve import build_policy
 
-        return build_policy(inputs, files)
+        return _answered(build_policy(inputs, files), inputs, files)
     path = entry_path(inputs)
     cached = _load(path, files)
     if cached is not None:
@@ -58,9 +58,18 @@ def compiled_policy(inputs: PolicyInputs, files: PackFiles, *, use_cache: bool =
         from packwarden.packs.resolve import build_policy
 
         policy = build_policy(inputs, files)
+    policy = _answered(policy, inputs, files)
     entry = {"files": [list(pack_file) for pack_file in files.read], "policy": policy.to_data()}
     write_sealed(path, json.dumps(entry, separators=(",", ":")).encode("utf-8"))
     return policy
+
+
+def _answered(policy: EffectivePolicy, inputs: PolicyInputs, files: PackFiles) -> EffectivePolicy:
+    """The repository's answers to the clarifications applied (``packs.answers``): a layer on
+    top of the packs, kept out of the shipped compiled policies, which hold packs alone."""
+    from packwarden.packs.answers import with_answers
+
+    return with_answers(policy, files, has_config=inputs.config is not None)
 
 
 def _load(path: str, files: PackFiles) -> EffectivePolicy | None:

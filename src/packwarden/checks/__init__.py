@@ -23,6 +23,7 @@ from packwarden.checks import (
     capability_decision,
     capability_ids,
     capability_risk,
+    clarification,
     forbidden_pattern,
     forbidden_values,
     length,
@@ -65,6 +66,7 @@ KINDS: tuple[ModuleType, ...] = (
     plugin_spec,
     plugin_generated,
     plugin_handler,
+    clarification,
 )
 
 

@@ -243,6 +243,25 @@ CONFIG_OVERRIDE_REFUSED = _rule(
     "overrides: {severities: {secrets.no-plaintext: block}}   # tightening is always allowed",
     fixed=True,
 )
+CLARIFICATION_INVALID = _rule(
+    "clarification.invalid",
+    E,
+    "An answer in .packwarden/answers.yml is not one of its question's options, or the file is not "
+    "a mapping 'answers' of question keys to answers.",
+    "An answer outside the options is no answer: the question stays open, and nothing the pack "
+    "fills from it (its defaults) can be trusted. It is reported at its line so the review catches it.",
+    "answers:\n  ci_provider: jenkins   # options: github, gitlab, none",
+    "answers:\n  ci_provider: github",
+)
+CLARIFICATION_UNKNOWN = _rule(
+    "clarification.unknown",
+    W,
+    "An answer in .packwarden/answers.yml is to a question that no pack of the effective policy asks.",
+    "A misspelt key leaves the real question unanswered; an answer the packs stopped asking about is "
+    "dead weight that reviewers still read.",
+    "answers:\n  ci_provder: github",
+    "answers:\n  ci_provider: github",
+)
 
 ALL: tuple[BuiltinRule, ...] = (
     PARSE_SYNTAX,
@@ -268,6 +287,8 @@ ALL: tuple[BuiltinRule, ...] = (
     PACK_UNAVAILABLE,
     PACK_DEPRECATED,
     CONFIG_OVERRIDE_REFUSED,
+    CLARIFICATION_INVALID,
+    CLARIFICATION_UNKNOWN,
 )
 BY_ID = {rule.id: rule for rule in ALL}
 

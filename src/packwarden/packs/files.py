@@ -28,6 +28,7 @@ from packwarden.packs.inputs import CONFIG_PATH
 BUILTIN = "<builtin>/"
 CENTRAL = "<central>/"  # a file of the central pack store (``packs.central``)
 ABSENT = "absent"  # the digest recorded for a file that was looked for and not there
+UNREADABLE = "unreadable"  # the digest recorded for a file there but unusable: never unchanged
 EXTRA = "<extra>/"  # the recorded name of a pack read through ``PackFiles.extra``
 
 # Maps a pack ref (``key@version`` or a bare ``key``) to where its pack.yaml was read (shown in
@@ -128,6 +129,11 @@ class PackFiles:
         """Record what a central pack's folder holds (``packs.tree.listing_digest``)."""
         self._record(PackFile(CENTRAL + name.removeprefix(CENTRAL).rstrip("/") + "/", folder, (), digest, False))
 
+    def record_unreadable(self, relative: str) -> None:
+        """Record a repository file that is there but cannot be used (a link out of the
+        repository, too large): never the same again, so nothing built from it is cached."""
+        self._record(PackFile(relative, relative, (), UNREADABLE, True))
+
     def record_central(self, name: str, path: str, data: bytes | None) -> None:
         """Record a file of the central store as it was read and verified (None: absent)."""
         self._record(
@@ -164,6 +170,8 @@ class PackFiles:
                     return not os.path.lexists(recorded.resolved)
                 raw = read_capped(recorded.resolved, MAX_PACK_BYTES, follow_links=False)
                 return isinstance(raw, bytes) and git_blob_id(raw) == recorded.digest
+            if recorded.digest == UNREADABLE:
+                return False
             if recorded.digest == ABSENT:
                 try:
                     self._read(os.path.join(self.root, recorded.name))

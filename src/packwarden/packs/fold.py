@@ -114,6 +114,7 @@ class Fold:
             self.artifacts[kind] = tuple(globs)
             self.origins[f"artifacts:{kind}"] = layer
         self.defaults.update(pack.spec.defaults)
+        self.origins.update((f"defaults:{key}", layer) for key in pack.spec.defaults)
         unknown = [
             rid for rid, sev in enforcement.severities.items() if not self.set_severity(rid, Severity(sev), layer)
         ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from packwarden.model.record import Record
 
 CONFIG_PATH = ".packwarden/policy.yml"
+ANSWERS_PATH = ".packwarden/answers.yml"  # answers to the clarifications (``packs.answers``)
 DEFAULT_PACK = "default@1.0"  # what a repository without a config, and a config naming no pack, gets
 
 

@@ -133,6 +133,9 @@ def compile_rule(spec: RuleSpec, ref: str, source: str, node: Any, problems: Pro
     if not params:
         problems.error(f"rule {spec.id} has no check ({', '.join(options)})", mark)
         return None
+    if "clarification" in params:  # a question is written in ``clarifications``, which names its rule
+        problems.error(f"rule {spec.id}: write a question in the pack's clarifications section", mark)
+        return None
     unit_keys = sorted(set(params) & set(table.unit_keys))
     if unit_keys and len(unit_keys) < len(params):
         others = ", ".join(sorted(set(params) - set(unit_keys)))
@@ -271,6 +274,15 @@ def _plugin_rules(
     return rules
 
 
+def _clarification_rules(spec: PackSpec, data: PosDict, ref: str, source: str, problems: Problems) -> list[Rule]:
+    """The rules of the pack's ``clarifications`` (ids in packwarden's namespace: no clash)."""
+    if spec.clarifications is None:
+        return []
+    from packwarden.packs.clarifications import compile_clarifications
+
+    return compile_clarifications(spec.clarifications, spec.defaults, data, ref, source, problems)
+
+
 def read_pack(raw: bytes, source: str) -> LoadedPack:
     """Read one pack (native or Betty); raises PolicyValidationError with located errors."""
     problems = Problems(source)
@@ -306,6 +318,7 @@ def read_pack(raw: bytes, source: str) -> LoadedPack:
     capabilities = read_sections(spec, data, ref, source, problems)
     rules.extend(capability_rules(capabilities, {rule.id for rule in rules}, problems))
     rules.extend(_plugin_rules(spec, data, ref, source, {rule.id for rule in rules}, problems))
+    rules.extend(_clarification_rules(spec, data, ref, source, problems))
     problems.raise_if_errors()
     extends_marks = tuple(locate(data, ("extends", index)) for index in range(len(spec.extends)))
     lists = lists_of(spec.requirements, [rule.id for rule in required])

@@ -60,10 +60,11 @@ Mode = Annotated[Literal["warn", "block"], BeforeValidator(_block_synonym)]
 Kinds = Annotated[list[str], BeforeValidator(_one_or_list)]
 
 # Sections that DESIGN.md reserves for later capabilities; a pack may carry them already.
-RESERVED_SECTIONS = (
-    "clarifications",
-    "constraints",
-)
+RESERVED_SECTIONS = ("constraints",)
+
+STAGES = ("onboarding", "planning", "execution", "qa")
+CLARIFICATION_KEY = r"^[a-z][a-z0-9_]*$"  # a rule id part and a YAML key that needs no quotes
+DEFAULT_PATH = r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$"
 
 
 class _Strict(BaseModel):
@@ -124,6 +125,27 @@ class PluginContract(_Strict):
     smoke_run: bool = False  # carried: the hook never runs a handler; ``packwarden plugin smoke`` does
 
 
+class Clarification(_Strict):
+    """One question of ``clarifications``: compiled into a rule by ``packs.clarifications``."""
+
+    key: str = Field(pattern=CLARIFICATION_KEY, max_length=64)
+    question: str = Field(min_length=1, max_length=500)
+    options: list[Annotated[str, Field(min_length=1, max_length=128)]] = Field(min_length=2, max_length=32)
+    recommended: str = Field(max_length=128)
+    blocking: bool = False
+    applies_to: Literal["onboarding", "planning", "execution", "qa"] = "onboarding"
+    default_path: str | None = Field(default=None, pattern=DEFAULT_PATH, max_length=256)
+
+    @model_validator(mode="after")
+    def _options(self) -> Clarification:
+        twice = sorted({option for option in self.options if self.options.count(option) > 1})
+        if twice:
+            raise ValueError(f"options must be unique: {', '.join(twice)}")
+        if self.recommended not in self.options:
+            raise ValueError(f"recommended {self.recommended!r} is not one of the options")
+        return self
+
+
 class RuleFields(_Strict):
     """The keys every rule has; ``RuleSpec`` adds the check kinds' options."""
 
@@ -150,7 +172,7 @@ class PackFields(_Strict):
     capabilities: Registry | None = None  # compiled into rules by packs.capabilities
     capability_defaults: CapabilityDefaults | None = None
     decisions: Decisions | None = None
-    clarifications: Any = None
+    clarifications: list[Clarification] | None = Field(default=None, max_length=64)
     constraints: Any = None
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from packwarden.model.policy import EffectivePolicy
 from packwarden.model.rule import Rule
 from packwarden.report.styled import SEVERITY_STYLE, Line, safe
@@ -56,6 +58,11 @@ def effective_lines(policy: EffectivePolicy, explain: bool) -> list[Line]:
             lines.append(rule_line(rule, origins.get(f"rule:{rule.id}", ""), origins.get(f"severity:{rule.id}", "")))
         else:
             lines.append(rule_line(rule))
+    if policy.defaults:
+        lines.append([("defaults:", "bold")])
+        for path, value in flat_defaults(policy.defaults):
+            origin = f"  (set by {default_origin(policy, path)})" if explain else ""
+            lines.append([(f"  {path}: {safe(_shown(value))}", ""), (origin, "dim")])
     if policy.locked:
         lines.append([("locked against repo-local weakening:", "bold")])
         lines.extend([[(f"  {rule_id}: locked by {layer}", "")] for rule_id, layer in sorted(policy.locked.items())])
@@ -67,8 +74,41 @@ def effective_lines(policy: EffectivePolicy, explain: bool) -> list[Line]:
     return lines
 
 
+def flat_defaults(defaults: Mapping[str, object], prefix: str = "") -> list[tuple[str, object]]:
+    """Every leaf of ``defaults`` by its dotted path (a mapping's values one by one)."""
+    found: list[tuple[str, object]] = []
+    for key, value in defaults.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            found.extend(flat_defaults(value, f"{path}."))
+        else:
+            found.append((path, value))
+    return found
+
+
+def default_origin(policy: EffectivePolicy, path: str) -> str:
+    """The layer that set the default at ``path``: its own entry, or the nearest above it."""
+    parts = path.split(".")
+    for end in range(len(parts), 0, -1):
+        origin = policy.origins.get(f"defaults:{'.'.join(parts[:end])}")
+        if origin is not None:
+            return origin
+    return "default"
+
+
+def _shown(value: object) -> str:
+    import json
+
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+
+
 def effective_data(policy: EffectivePolicy) -> dict[str, object]:
-    return {**policy.canonical(), "hash": f"sha256:{policy.sha256}", "origins": dict(policy.origins)}
+    return {
+        **policy.canonical(),
+        "hash": f"sha256:{policy.sha256}",
+        "defaults": dict(policy.defaults),
+        "origins": dict(policy.origins),
+    }
 
 
 def diff_lines(old: EffectivePolicy, new: EffectivePolicy) -> list[Line]:
