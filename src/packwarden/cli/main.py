@@ -37,9 +37,8 @@ COMMANDS = {
         "write plain git hooks (pre-commit, commit-msg) that run packwarden",
     ),
     "uninstall-hooks": ("packwarden.cli.install_hooks", "remove the git hooks that install-hooks wrote, and no other"),
-    "cache": ("packwarden.cli.cache", "show or clear packwarden's caches (compiled policies, results, central packs)"),
     "clarify": ("packwarden.cli.clarify", "answer the policy's questions in .packwarden/answers.yml"),
-    "cache": ("packwarden.cli.cache", "show or clear packwarden's caches (compiled policies, per-file results)"),
+    "cache": ("packwarden.cli.cache", "show or clear packwarden's caches (compiled policies, results, central packs)"),
 }
 
 
