@@ -125,19 +125,22 @@ def hooked(tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path) -
 
 
 @pytest.mark.slow
-def test_1_a_commit_of_one_step_is_blocked_at_policy_check_for_its_runs_missing_log(
+def test_1_a_commit_of_one_step_reports_its_runs_missing_log_and_the_gate_blocks_it(
     hooked: Callable[..., Hooked],
 ) -> None:
+    """Strict mode: policy-check reports the run's missing log.md (an error finding) and, as the
+    commit-msg gate is installed, leaves it to the gate, which blocks the commit."""
     project_repo = hooked(project())
     stage(project_repo.repo, {f"{RUN}/step-2.md": step(2)})
 
     made, output = project_repo.commit("-m", "step 2")
 
     assert not made
-    assert project_repo.status(output, CHECK_HOOK).endswith("Failed")
+    assert project_repo.status(output, CHECK_HOOK).endswith("Passed")
+    assert "left to the commit-msg gate" in output
     assert MISSING_LOG in output
     assert "step-2.md" not in output  # the new step itself is good
-    assert not project_repo.ran(output, GATE_HOOK)  # blocked before the commit-msg stage
+    assert project_repo.status(output, GATE_HOOK).endswith("Failed")
 
 
 @pytest.mark.slow
@@ -199,10 +202,13 @@ def test_3_a_commit_of_only_a_pack_file_rechecks_the_committed_manifests(
     assert project_repo.status(output, GATE_HOOK).endswith("Failed")
     assert finding in output
 
-    # policy-check is given the pack file alone
+    # policy-check is given the pack file alone: it reports the finding and leaves the error
+    # to the installed gate (strict mode), which blocks
     made, output = project_repo.commit("-m", "owner")
     assert not made
-    assert project_repo.status(output, CHECK_HOOK).endswith("Failed")
+    assert project_repo.status(output, CHECK_HOOK).endswith("Passed")
+    assert "left to the commit-msg gate" in output
+    assert project_repo.status(output, GATE_HOOK).endswith("Failed")
     assert finding in output
 
     # the gate again, now that policy-check left a memo for this index
@@ -281,8 +287,10 @@ def test_5_right_after_policy_check_the_gate_says_what_a_fresh_check_of_the_inde
     def policy_check() -> tuple[int, list[dict[str, object]]] | None:
         """Both policy-checks, given step-2.md alone; the memo's answer that this checkout's left."""
         ran = pre_commit(repo, home, "run", CHECK_HOOK, "--files", f"{RUN}/step-2.md")
-        assert ran.code == expected[0], ran.output
-        assert run_tool(repo, "policy-check", f"{RUN}/step-2.md").returncode == expected[0]
+        # strict mode, the gate installed: policy-check reports error findings and leaves them to it
+        assert ran.code == 0, ran.output
+        assert ("left to the commit-msg gate" in ran.output) is (expected[0] == 1)
+        assert run_tool(repo, "policy-check", f"{RUN}/step-2.md").returncode == 0
         return answer(repo)
 
     memo = policy_check()
