@@ -23,6 +23,7 @@ DEFAULTS = {
     "no_cache": False,
     "jobs": None,
     "color": "auto",
+    "show_waived": False,
 }
 
 
@@ -38,6 +39,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--no-cache", action="store_true", help="check every file again; do not use or fill the cache")
     parser.add_argument("--jobs", type=int, metavar="N", help="worker processes for large runs (default: usable cores)")
+    parser.add_argument(
+        "--show-waived", action="store_true", help="list the findings a waiver covers too, each with its waiver"
+    )
     add_color(parser)
 
 
@@ -54,5 +58,6 @@ def run(args: argparse.Namespace | SimpleNamespace) -> int:
         use_cache=not args.no_cache,
         jobs=args.jobs,
     )
-    get_reporter(args.format)(result, sys.stdout, use_color(args.color, sys.stdout))
+    render = get_reporter(args.format)
+    render(result, sys.stdout, use_color(args.color, sys.stdout), show_waived=args.show_waived)
     return result.exit_code

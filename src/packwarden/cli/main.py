@@ -32,6 +32,7 @@ COMMANDS = {
         "packwarden.cli.pull",
         "fetch the central packs the config names, verify them, write .packwarden/lock.yml",
     ),
+    "waivers": ("packwarden.cli.waivers", "list the waivers: owner, expiry, state, and the findings each covers"),
     "cache": ("packwarden.cli.cache", "show or clear packwarden's caches (compiled policies, per-file results)"),
 }
 

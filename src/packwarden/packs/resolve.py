@@ -87,6 +87,7 @@ def build_policy(inputs: PolicyInputs, files: PackFiles | None = None) -> Effect
         origins=fold.origins,
         warnings=(*loader.warnings, *unavailable, *fold.warnings),
         locked={rule_id: governance.layer for rule_id in sorted(fold.rules) if governance.locks(rule_id)},
+        waiver_limits=fold.waiver_limits,
     )
 
 
