@@ -10,6 +10,7 @@ from packwarden.model.errors import PolicyValidationError, UsageError
 from packwarden.model.finding import Finding, Severity
 from packwarden.model.policy import EffectivePolicy
 from packwarden.model.record import Record
+from packwarden.model.waiver import NO_WAIVERS, Waiver, WaiverFile
 from packwarden.packs.inputs import CONFIG_PATH
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (~3 ms)
@@ -17,15 +18,20 @@ if TYPE_CHECKING:
     from packwarden.artifacts.units import Unit, UnitTable
     from packwarden.cache.runs import RunMemo
     from packwarden.enforce import Verdict
+    from packwarden.model.waiving import WaiverRow
     from packwarden.packs.files import PackFiles
     from packwarden.workspace import FileSource
 
 
 class CheckResult(Record):
+    """``findings``: every finding, those a waiver covers too (``verdict.waived`` says which,
+    with the waiver); ``waivers``: the waivers file the run read."""
+
     findings: tuple[Finding, ...]
     files: int
     policy: EffectivePolicy
     verdict: Verdict
+    waivers: WaiverFile = NO_WAIVERS
 
     @property
     def exit_code(self) -> int:
@@ -123,12 +129,15 @@ def check(
     pack: str | None = None,
     use_cache: bool = True,
     jobs: int | None = None,
+    extra_waivers: Sequence[Waiver] = (),
 ) -> CheckResult:
     """Check ``paths`` (a path or several; default: every file git does not ignore), every
     tracked file (``all_files``) or the staged files against the effective policy.
 
     ``use_cache`` reuses compiled policies and results for unchanged inputs; ``jobs`` caps
-    worker processes for large runs (default and maximum: the usable cores, at most 8). Raises
+    worker processes for large runs (default and maximum: the usable cores, at most 8);
+    ``extra_waivers``: waivers besides the waivers file (``Policy-Waiver:`` trailers, as
+    ``Waiver(..., source=model.waiver.TRAILER)``), applied by the same decision step. Raises
     PolicyValidationError or PolicyNotFoundError when the policy itself is broken, UsageError
     for a path or directory that does not exist.
     """
@@ -140,7 +149,9 @@ def check(
     wanted = _relative(root, here, given)
     _missing(root, source, wanted, given)
     from packwarden.artifacts.units import attached_of
+    from packwarden.packs.waivers import load_waivers
 
+    waivers = load_waivers(files)  # a policy input: recorded in ``files``, so it governs every unit
     inputs = files.governs(attached_of(policy.rules))
     changed = [*wanted, *source.deleted] if wanted or not staged else [*source.all_paths(), *source.deleted]
     touched = inputs.touched(changed)
@@ -150,7 +161,7 @@ def check(
     memo = _run_memo(root, policy, source) if use_cache and all_files else None
     remembered = memo.load() if memo is not None else None
     if remembered is not None:
-        return _result(policy, remembered[0], remembered[1])
+        return _result(policy, remembered[0], remembered[1], waivers, extra_waivers, whole=True)
     from packwarden.runner import run_checks
 
     if all_files or touched is None or not wanted:
@@ -164,7 +175,9 @@ def check(
     checked, count = run_checks(policy, source, units, use_cache=use_cache, jobs=jobs_for(jobs))
     findings.extend(finding for _, found in checked for finding in found)
     timed_out = any(f.rule == R.PACK_REGEX_TIMEOUT.id for f in findings)  # may not time out next time
-    result = _result(policy, findings, count)
+    # every file was a candidate: only then does a waiver that covers nothing mean it is unused
+    whole = all_files or touched is None or (not wanted and not staged)
+    result = _result(policy, findings, count, waivers, extra_waivers, whole=whole)
     if memo is not None and not timed_out:
         memo.store(findings, count)
     outside = any(path.startswith("../") for path in candidates)
@@ -194,6 +207,22 @@ def _units(
     table = UnitTable(policy.artifacts, registries_of(policy.rules), attached_of(policy.rules))
     inside = [path for path in candidates if not path.startswith("../")]
     return findings, table, table.units([*inside, *source.deleted], source.listing)
+
+
+def list_waivers(
+    *,
+    cwd: str | os.PathLike[str] | None = None,
+    pack: str | None = None,
+    staged: bool = False,
+    use_cache: bool = True,
+) -> tuple[CheckResult, list[WaiverRow]]:
+    """Every entry of the waivers file with its state today and how many findings it covers:
+    a check of every file (the working tree, or the index with ``staged``), then the entries."""
+    from packwarden.model.decision import today
+    from packwarden.model.waiving import rows
+
+    result = check(cwd=cwd, all_files=True, staged=staged, pack=pack, use_cache=use_cache)
+    return result, rows(result.findings, result.policy, result.waivers, result.verdict.today or today())
 
 
 def check_against(
@@ -244,6 +273,7 @@ def _remember_for_gate(
     from packwarden.packs.files import ABSENT, BUILTIN, CENTRAL
 
     policy = result.policy
+    waived = result.verdict.waived
     specs = gate.pathspecs(policy.artifacts, table.registry_indexes())
     if specs is None or sum(len(unit.members) for unit, _ in checked) > gate.MAX_FILES:
         return
@@ -254,7 +284,9 @@ def _remember_for_gate(
         if listed is None:
             return
         blobs = {path: blob_ids[path] for path in unit.members if path in blob_ids}
-        units.append((shape, unit.root, listed, blobs, [_raw(finding) for finding in found], unit.reads))
+        # what the file waived; never what a trailer of this one commit did
+        raw = [_raw(finding, finding in waived and not waived[finding].trailer) for finding in found]
+        units.append((shape, unit.root, listed, blobs, raw, unit.reads))
     from packwarden.artifacts.units import attached_of
 
     # a contract is read as a member of the units it governs: its blob id is the one read
@@ -284,23 +316,47 @@ def _remember_for_gate(
         outside=outside,
         specs=specs,
         units=units,
-        policy_findings=[_raw(finding) for finding in policy.warnings],
+        policy_findings=[_raw(finding, False) for finding in (*policy.warnings, *_waivers_own(result))],
         mode=policy.mode,
         fail_on=policy.fail_on.value,
+        today=result.verdict.today,
+        locked=sorted(policy.locked),
     )
 
 
-def _raw(finding: Finding) -> list[object]:
-    """A finding as the gate memo keeps it: what ``model.decision`` decides on, and the finding."""
+def _waivers_own(result: CheckResult) -> list[Finding]:
+    """The waivers file's own findings in ``result``, but ``waiver.unused`` (only a whole run says
+    it) and those about a trailer (of one commit)."""
+    from packwarden.model.waiver import WAIVERS_PATH
+
+    own = (R.WAIVER_INVALID, R.WAIVER_EXPIRED, R.WAIVER_EXPIRING, R.WAIVER_REFUSED)
+    return [finding for finding in result.findings if R.of(finding) in own and finding.path == WAIVERS_PATH]
+
+
+def _raw(finding: Finding, waived: bool) -> list[object]:
+    """A finding as the gate memo keeps it: what ``model.decision`` decides on (its severity,
+    whether it is about packwarden's inputs, whether the waivers file covered it), the finding,
+    and whether any waiver may cover it (``decision.trailer_waives`` asks)."""
     from packwarden.enforce import input_rule
+    from packwarden.model.waiving import waivable
 
-    return [finding.severity.value, input_rule(finding), finding.to_dict()]
+    return [finding.severity.value, input_rule(finding), finding.to_dict(), waived, waivable(finding)]
 
 
-def _result(policy: EffectivePolicy, file_findings: list[Finding], files: int) -> CheckResult:
-    """The findings about files, with the policy's own warnings, in report order, and the verdict."""
+def _result(
+    policy: EffectivePolicy,
+    file_findings: list[Finding],
+    files: int,
+    waivers: WaiverFile | None = None,
+    extra_waivers: Sequence[Waiver] = (),
+    *,
+    whole: bool = False,
+) -> CheckResult:
+    """The findings about files, with the policy's own warnings and the waivers' own findings, in
+    report order, and the verdict (``enforce.decide``, which applies the waivers)."""
     from packwarden.enforce import decide
 
     # one finding found by several units (a contract every plugin reads) is reported once
-    findings = sorted(dict.fromkeys([*policy.warnings, *file_findings]), key=lambda finding: finding.sort_key)
-    return CheckResult(tuple(findings), files, policy, decide(findings, policy))
+    findings = list(dict.fromkeys([*policy.warnings, *file_findings]))
+    verdict = decide(findings, policy, waivers, extra_waivers=extra_waivers, whole=whole)
+    return CheckResult(verdict.findings, files, policy, verdict, waivers or NO_WAIVERS)

@@ -57,6 +57,16 @@ def _metadata(hit: Hit) -> MappingProxyType[str, str]:
     return MappingProxyType({**({"field": hit.field} if hit.field else {}), **dict(hit.metadata)})
 
 
+def _occurrence(finding: Finding, seen: dict[tuple[str, str], int]) -> Finding:
+    """The finding, numbered when another of its rule already stood at the same place in the
+    same file: two findings of one rule on one field get two fingerprints."""
+    key = (finding.path, finding.about)
+    count = seen[key] = seen.get(key, 0) + 1
+    if count == 1:
+        return finding
+    return finding._replace(metadata=MappingProxyType({**finding.metadata, "occurrence": str(count)}))
+
+
 def _more(rule: Rule, first: Hit, count: int, artifact: Artifact) -> Finding:
     """Stands for the ``count`` findings past the cap, at the first of them, as severe as they are."""
     noun = "finding" if count == 1 else "findings"
@@ -142,11 +152,12 @@ def _check_rule(
     shown = omitted = 0
     first_omitted: Hit | None = None
     timed_out = False
+    seen: dict[tuple[str, str], int] = {}  # (path, about) -> findings so far: see Finding.fingerprint
     try:
         for kind in kinds:
             for hit in kind.check(rule, target):  # type: ignore[arg-type]  # the scope decides the target
                 if shown < MAX_FINDINGS_PER_RULE:
-                    findings.append(_finding(rule, hit, artifact))
+                    findings.append(_occurrence(_finding(rule, hit, artifact), seen))
                     shown += 1
                 else:
                     if first_omitted is None:

@@ -4,8 +4,9 @@ Hypothesis plays random sequences of what happens to a repository: manifests edi
 staged, or only their status changed; the members of a protocol run written, broken, added and
 deleted (on disk or with ``git rm``); the skill registry edited; packs edited directly, through
 ``extends`` and through a linked folder, the pack's ``requirements`` changed, the config
-changed; the answers to the pack's clarifications written, broken and deleted; commits; cache
-files damaged; and ``policy-check`` handed only some members of a unit,
+changed; the answers to the pack's clarifications written, broken and deleted; the waivers file
+edited (waivers that cover findings, a block finding, by fingerprint, by prefix, broken, expired)
+and the day moved on; commits; cache files damaged; and ``policy-check`` handed only some members of a unit,
 as pre-commit's chunks of a commit's files are. After every step, each entry point a user meets
 (``policy-check`` on the files a pre-commit run would pass, the commit-msg gate right after it,
 ``check --all-files``, ``check --staged`` and the gate again) runs with the caches this sequence
@@ -149,6 +150,39 @@ CONFIGS = {
     "none": None,
 }
 
+
+def _waiver(rule: str, paths: str, expires: str, fingerprint: str = "") -> str:
+    pinned = f", fingerprint: {fingerprint}" if fingerprint else ""
+    return (
+        f"  - {{rule: {rule}, paths: ['{paths}'], reason: reviewed with the team lead, owner: platform,"
+        f" expires: {expires}{pinned}}}\n"
+    )
+
+
+def _fingerprint(rule: str, path: str, field: str) -> str:
+    from types import MappingProxyType
+
+    from packwarden.model.finding import Finding, Severity
+
+    return Finding(rule, Severity.ERROR, "", path, metadata=MappingProxyType({"field": field})).fingerprint
+
+
+# The waivers file: each variant waives findings the steps above can make, and holds on some of
+# the DAYS below and not on others (expired, expiring, further ahead than 90 days).
+WAIVER_FILES = {
+    "none": None,
+    "names": "waivers:\n" + _waiver("skill.name-format", "skills/**", "2026-03-01"),
+    "blocking": "waivers:\n" + _waiver("skill.version-semver", "skills/a/**", "2026-02-10"),
+    "prefix": "waivers:\n"
+    + _waiver("protocol.*", ".protocols/**", "2026-06-30")
+    + _waiver("registry.", "**", "2026-02-05"),
+    "one": "waivers:\n"
+    + _waiver("skill.name-format", "**", "2026-03-01", _fingerprint("skill.name-format", SKILLS[1], "name")),
+    "broken": "waivers:\n"
+    + _waiver("skill.name-format", "skills/**", "2026-03-01").replace("reviewed with the team lead", "TODO"),
+}
+DAYS = ("2026-02-01", "2026-02-20", "2026-03-02", "2026-04-15")
+
 Step = tuple[Any, ...]
 Chunks = list[list[str]]  # the paths of each policy-check process, in order
 VERSIONS = (*sorted(PROTOCOL), "deleted")  # what a protocol member can be, in the index or on disk
@@ -193,6 +227,8 @@ EVENTS: dict[str, tuple[int, st.SearchStrategy[Step]]] = {
     "link": (1, st.tuples(st.just("link"), st.sampled_from(["v1", "v2"]), st.booleans())),
     "config": (1, st.tuples(st.just("config"), st.sampled_from(sorted(CONFIGS)), st.booleans())),
     "answers": (2, st.tuples(st.just("answers"), st.sampled_from(sorted(ANSWERS)), st.booleans())),
+    "waivers": (2, st.tuples(st.just("waivers"), st.sampled_from(sorted(WAIVER_FILES)), st.booleans())),
+    "day": (1, st.tuples(st.just("day"), st.sampled_from(DAYS))),
     "stage-all": (1, st.just(("stage-all",))),
     "commit": (1, st.just(("commit",))),
     "tamper": (1, st.tuples(st.just("tamper"), st.sampled_from(["policies", "results", "runs", "gate"]))),
@@ -337,6 +373,20 @@ def _apply(repo: Path, step: Step, home: Path) -> Chunks:
         if staged:
             git(repo, "add", "-A", "--", ANSWERS_PATH)
         return [] if text is None else [[ANSWERS_PATH]]
+    if kind == "waivers":
+        _, choice, staged = step
+        waivers = repo / ".packwarden" / "waivers.yml"
+        text = WAIVER_FILES[choice]
+        if text is None:
+            waivers.unlink(missing_ok=True)
+        else:
+            waivers.write_text(text, encoding="utf-8")
+        if staged:
+            git(repo, "add", "-A", "--", ".packwarden")
+        return [] if text is None else [[".packwarden/waivers.yml"]]
+    if kind == "day":  # both the cached and the fresh runs see the new day
+        os.environ["PACKWARDEN_TODAY"] = step[1]
+        return []
     if kind == "stage-all":
         git(repo, "add", "-A")
         return []
@@ -411,6 +461,21 @@ def _observe(cli: Cli, repo: Path, chunks: Chunks, *, fresh: bool) -> dict[str, 
         ("answers", "deleted", True),
     ]
 )
+# a waived blocking finding (the waivers committed), answered by the gate's memo of the day before
+# the waiver ended, after it ended;
+@example(
+    sequence=[("waivers", "blocking", True), ("commit",), ("manifest", SKILLS[0], "bad", True), ("day", "2026-02-20")]
+)
+# one finding waived by its fingerprint in strict mode, then the day moved past the waiver's end.
+@example(
+    sequence=[
+        ("config", "units-strict", True),
+        ("waivers", "one", True),
+        ("commit",),
+        ("manifest", SKILLS[1], "bad", True),
+        ("day", "2026-03-02"),
+    ]
+)
 def test_cached_verdicts_equal_a_fresh_uncached_run(
     cli: Cli, monkeypatch: pytest.MonkeyPatch, sequence: list[Step]
 ) -> None:
@@ -418,6 +483,7 @@ def test_cached_verdicts_equal_a_fresh_uncached_run(
     # apart, more than the file system's timestamp tick, so a short horizon lets the memo serve
     # runs within one sequence (at its default of two seconds it never would, and go untested).
     monkeypatch.setattr(runs, "RACY_NANOSECONDS", 20_000_000)
+    monkeypatch.setenv("PACKWARDEN_TODAY", DAYS[0])  # a "day" step moves it; monkeypatch restores it
     with tempfile.TemporaryDirectory() as scratch:
         base = Path(scratch)
         repo = _initial(base / "repo")

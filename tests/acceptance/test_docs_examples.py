@@ -22,6 +22,7 @@ command do, unless ``PACKWARDEN_REQUIRE_BWRAP`` is set (``.ci/run``): there it m
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -172,6 +173,7 @@ def _python(block: Block, cwd: Path, tmp_path: Path) -> None:
 
 POLICY = ".packwarden/policy.yml"
 ANSWERS = ".packwarden/answers.yml"
+WAIVERS = ".packwarden/waivers.yml"
 PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
 # Top-level keys that say what a YAML example is, when it does not say where it goes.
 LOOKS_LIKE = {
@@ -210,6 +212,11 @@ def _yaml(block: Block, cwd: Path, tmp_path: Path) -> None:
             [str(BIN / "packwarden"), "check", "--pack", "beginner-guided@1.0", "--all-files"], cwd, tmp_path
         )
         assert "clarification." not in checked.stdout, f"{where}: the answers are not all valid\n{_shown(checked)}"
+    elif target == WAIVERS:  # every entry reads (an example's date may since have passed: not invalid)
+        listed = _run([str(BIN / "packwarden"), "waivers", "list", "--json"], cwd, tmp_path)
+        assert listed.returncode == 0, f"{where}: `packwarden waivers list --json`\n{_shown(listed)}"
+        invalid = [row for row in json.loads(listed.stdout)["waivers"] if row["state"] == "invalid"]
+        assert not invalid, f"{where}: entries packwarden refuses: {invalid}"
     elif keys & {"meta", "policy"}:
         _loads(block, cwd, tmp_path, ["packs", "show", target])
     elif target.startswith("projects/"):  # a central source's project file

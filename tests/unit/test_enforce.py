@@ -130,7 +130,8 @@ def test_input_errors_are_the_builtin_rules_flagged_so() -> None:
     for rule in R.ALL:
         assert is_input_error(finding(E, rule.id)) is rule.input_error
         assert rule.adjustable is not (rule.input_error or rule.fixed)
-    assert {rule.id for rule in R.ALL if rule.fixed} == {"pack.unavailable", "config.override-refused"}
+    waivers = {"waiver.invalid", "waiver.expired", "waiver.expiring", "waiver.unused", "waiver.refused"}
+    assert {rule.id for rule in R.ALL if rule.fixed} == {"pack.unavailable", "config.override-refused", *waivers}
     assert R.of(finding(E, "pack.invalid")) is R.PACK_INVALID
     assert R.of(finding(E, "pack.invalid", pack="team@1.0")) is None
     assert R.of(finding(E, "skill.x")) is None
@@ -141,22 +142,29 @@ _RULES = st.sampled_from(["pack.invalid", "config.invalid", "parse.syntax", "ski
 
 
 @given(
-    findings=st.lists(st.tuples(_RULES, _SEVERITIES, st.sampled_from(["packwarden", "team@1.0"])), max_size=6),
+    findings=st.lists(
+        st.tuples(_RULES, _SEVERITIES, st.sampled_from(["packwarden", "team@1.0"]), st.booleans()), max_size=6
+    ),
     mode=st.sampled_from(["warn", "block"]),
     fail_on=st.sampled_from([Severity.ERROR, Severity.BLOCK]),
 )
 def test_the_gate_memo_decides_as_check_does(
-    findings: list[tuple[str, Severity, str]], mode: str, fail_on: Severity
+    findings: list[tuple[str, Severity, str, bool]], mode: str, fail_on: Severity
 ) -> None:
-    """The memo keeps each finding as ``api._raw`` writes it; ``model.decision`` on those gives
-    the exit code ``enforce`` gives on the findings themselves."""
+    """The memo keeps each finding as ``api._raw`` writes it, with whether a waiver covered it;
+    ``model.decision`` on those gives the exit code ``enforce`` gives on the findings themselves."""
     from packwarden.api import _raw
     from packwarden.model.decision import exit_code
+    from packwarden.model.waiver import Waiver
 
-    records = [Finding(rule, severity, "m", "p", pack=pack) for rule, severity, pack in findings]
-    raw = [_raw(finding) for finding in records]
+    waiver = Waiver("x", ("**",), "a reason of words", "me", "2099-01-01")
+    records = [
+        (Finding(rule, severity, f"m{i}", "p", pack=pack), w) for i, (rule, severity, pack, w) in enumerate(findings)
+    ]
+    raw = [_raw(finding, waived) for finding, waived in records]
+    waived = {finding: waiver for finding, covered in records if covered}
 
     assert (
-        exit_code([(str(s), bool(i)) for s, i, _ in raw], mode, fail_on.value)
-        == decide_in(records, mode, fail_on).exit_code
+        exit_code([(str(s), bool(i), bool(w)) for s, i, _, w, _ in raw], mode, fail_on.value)
+        == decide_in([finding for finding, _ in records], mode, fail_on, waived).exit_code
     )

@@ -180,7 +180,9 @@ def test_a_finding_carries_rule_pack_fix_scope_and_position() -> None:
         "fix": "write 1.0.0",
         "scope": "skill",
         "metadata": {"field": "version"},
+        "fingerprint": finding.fingerprint,
     }
+    assert len(finding.fingerprint) == 16
 
 
 def test_rules_for_other_kinds_are_skipped() -> None:

@@ -34,8 +34,10 @@ def answer(repo: Path, strict: bool = False, pack: str | None = None) -> tuple[i
     found = gate.recall(os.path.realpath(repo), pack, strict)
     if found is None:
         return None
-    mode, fail_on, raw = found
-    verdict = decide_in([Finding.from_dict(item) for _, _, item in raw], mode, Severity(fail_on))
+    mode, fail_on, raw, _ = found
+    findings = [(Finding.from_dict(item), waived) for _, _, item, waived, _ in raw]
+    waived = {finding: None for finding, covered in findings if covered}
+    verdict = decide_in([finding for finding, _ in findings], mode, Severity(fail_on), waived)  # type: ignore[arg-type]
     return verdict.exit_code, [finding.to_dict() for finding in verdict.blocking]
 
 

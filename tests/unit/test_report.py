@@ -223,6 +223,7 @@ def test_json_shape() -> None:
             "warning": 1,
             "error": 1,
             "block": 0,
+            "waived": 0,
             "blocking": 1,
             "mode": "block",
             "exit_code": 1,
@@ -351,10 +352,11 @@ def test_rule_line_escapes_control_characters_in_checks() -> None:
 def test_effective_lines() -> None:
     policy = default_policy()
     lines = plain(effective_lines(policy, explain=False))
-    assert lines[:5] == [
+    assert lines[:6] == [
         "packs: default@1.0",
         "mode: warn",
         "fail_on: error",
+        "waivers: max_days 90, notice_days 14",
         f"hash: sha256:{policy.sha256}",
         "artifacts:",
     ]

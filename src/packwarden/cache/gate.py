@@ -20,6 +20,13 @@ deleted or changed anywhere in a unit is seen. Anything else is ``None``: the fu
 re-evaluation decides. The answer is the raw findings of the units with a staged member and of
 the policy; the gate decides on them with the same ``enforce`` step as ``check``.
 
+Waivers: the waivers file is a policy input like the config (its blob id is among the inputs,
+so a staged change to it means the memo does not answer). With the same file, what ``enforce``
+decided about each raw finding (covered by a waiver in force, or not) changes only with the
+date, so each raw finding keeps that flag and the memo keeps the UTC date it was decided on
+(``model.decision.today``): on another day, the memo does not answer. It keeps the locked rules
+too, which a ``Policy-Waiver:`` trailer may not cover.
+
 Blob ids compare contents, so no timestamp can fool the memo. The memo is keyed on the code
 that wrote it (``code_id``) and sealed with a digest of its content (``read_sealed``), so an
 entry damaged or edited on disk is never trusted.
@@ -37,6 +44,7 @@ import os
 from packwarden.cache.location import cache_dir, read_sealed, write_sealed
 from packwarden.gitenv import DIFF_CACHED, OPTIONS, git_environment
 from packwarden.model.code_id import code_id
+from packwarden.model.decision import today as date_today
 from packwarden.model.digest import git_blob_id, hasher
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (~3 ms)
@@ -44,10 +52,11 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from typing import Any
 
-    # mode, fail_on and the raw findings, each as [severity, input rule, the finding as a dict]
-    Recalled = tuple[str, str, list[list[Any]]]
+    # mode, fail_on, the raw findings, each as [severity, input rule, the finding as a dict,
+    # waived by the waivers file, waivable by any waiver], and the locked rules
+    Recalled = tuple[str, str, list[list[Any]], list[str]]
 
-FORMAT = 5
+FORMAT = 6
 MAX_FILES = 2000  # members of the checked units; a larger run (pre-commit run --all-files) leaves no memo
 MAX_OUTSIDE_BYTES = 1_048_576  # load.limits.MAX_PACK_BYTES: a pack file larger is not the one read
 _REGULAR_MODES = ("100644", "100755")
@@ -109,14 +118,17 @@ def store(
     policy_findings: "Sequence[list[Any]]",
     mode: str,
     fail_on: str,
+    today: str = "",
+    locked: "Sequence[str]" = (),
 ) -> bool:
     """Write the memo of one check; whether it was.
 
     ``inputs``: repository policy inputs -> blob id (None: absent); ``outside``: pack files
     outside the repository, as (name asked by, where it was read, blob id); ``units``: for each
     checked unit, its shape and root, the pathspecs listing its members, member -> blob id, its
-    raw findings as [severity, input rule, the finding as a dict] (``model.decision``), and the
-    members it only reads (a registry's manifests: their own rules are their own units').
+    raw findings as [severity, input rule, the finding as a dict, waived, waivable] (``model.decision``), and
+    the members it only reads (a registry's manifests: their own rules are their own units').
+    ``today``: the date waivers were applied on (empty: none were); ``locked``: the locked rules.
     """
     entry = {
         "inputs": dict(inputs),
@@ -129,18 +141,22 @@ def store(
         "policy": list(policy_findings),
         "mode": mode,
         "fail_on": fail_on,
+        "today": today,
+        "locked": list(locked),
     }
     return write_sealed(path, marshal.dumps(entry))
 
 
 def recall(root: str, pack: "str | None", strict: bool) -> "Recalled | None":
     """The raw findings a full check of the staged files would find, from the memo, with the
-    mode and ``fail_on`` to decide on them; None when the memo cannot say."""
+    mode and ``fail_on`` to decide on them and the locked rules; None when the memo cannot say."""
     body = read_sealed(memo_path(root, pack, strict))
     if body is None:
         return None
     try:
         entry = marshal.loads(body)
+        if entry["today"] and entry["today"] != date_today():
+            return None  # waivers were applied on another day: one may have expired since
         if not _outside_unchanged(entry["outside"]):
             return None
         inputs: dict[str, str | None] = entry["inputs"]
@@ -163,7 +179,8 @@ def recall(root: str, pack: "str | None", strict: bool) -> "Recalled | None":
                 return None  # see _same_members
         elif not all(_same_members(unit[0], unit[1], unit[3], indexed) for unit in relevant):
             return None  # the index lists other members, or other contents, than the check read
-        return entry["mode"], entry["fail_on"], [*entry["policy"], *(item for unit in relevant for item in unit[4])]
+        raw = [*entry["policy"], *(item for unit in relevant for item in unit[4])]
+        return entry["mode"], entry["fail_on"], raw, entry["locked"]
     except (OSError, ValueError, EOFError, KeyError, TypeError, AttributeError, IndexError):
         return None  # missing, stale or corrupt: the full re-evaluation decides
 

@@ -26,6 +26,7 @@ DEFAULTS = {
     "jobs": None,
     "color": "auto",
     "hook": False,
+    "show_waived": False,
 }
 
 
@@ -41,6 +42,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--no-cache", action="store_true", help="check every file again; do not use or fill the cache")
     parser.add_argument("--jobs", type=int, metavar="N", help="worker processes for large runs (default: usable cores)")
+    parser.add_argument(
+        "--show-waived", action="store_true", help="list the findings a waiver covers too, each with its waiver"
+    )
     add_color(parser)
     parser.add_argument("--hook", action="store_true", help="==SUPPRESS==")  # argparse.SUPPRESS: policy-check's
 
@@ -58,7 +62,8 @@ def run(args: argparse.Namespace | SimpleNamespace) -> int:
         use_cache=not args.no_cache,
         jobs=args.jobs,
     )
-    get_reporter(args.format)(result, sys.stdout, use_color(args.color, sys.stdout))
+    render = get_reporter(args.format)
+    render(result, sys.stdout, use_color(args.color, sys.stdout), show_waived=args.show_waived)
     if args.hook and _left_to_the_gate(result):
         print(
             f"policy-check: {len(result.verdict.blocking)} error finding(s) left to the commit-msg gate, which blocks "

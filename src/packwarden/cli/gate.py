@@ -21,6 +21,8 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (~3 ms)
 if TYPE_CHECKING:
     import argparse
 
+    from packwarden.model.finding import Finding
+
 
 def add_arguments(parser: "argparse.ArgumentParser") -> None:
     from packwarden.cli.options import add_color, add_pack
@@ -75,15 +77,26 @@ def run(args: "argparse.Namespace") -> int:
     else:
         shown = result.verdict.blocking
         verdict = f"commit blocked by {len(shown)} finding(s) in the staged files ({mode} mode)"
+        if shown:  # why a finding a waiver once covered is back: the waiver's own finding says
+            own = [finding for finding in result.findings if _own(finding) and finding not in shown]
+            shown = tuple(sorted((*shown, *own), key=lambda finding: finding.sort_key))
     render_findings(shown, sys.stdout, use_color(args.color, sys.stdout))
     if result.exit_code != 0:
         print(f"packwarden gate: {verdict}")
     return result.exit_code
 
 
+def _own(finding: "Finding") -> bool:
+    """A finding of packwarden's waiver rules that says why a waiver does not hold."""
+    from packwarden.model import builtin_rules as R
+
+    return R.of(finding) in (R.WAIVER_EXPIRED, R.WAIVER_INVALID, R.WAIVER_REFUSED)
+
+
 def passes_from_memo(pack: "str | None", strict: bool) -> bool:
     """Whether the gate memo's raw findings pass, decided by ``model.decision`` as ``check``'s
-    ``enforce`` decides (a memo that blocks is checked in full, which prints what blocks). Only
+    ``enforce`` decides, each with what ``enforce`` found about the waivers the memo was written
+    under (a memo that blocks is checked in full, which prints what blocks). Only
     from a work tree's top, where git and pre-commit run hooks; anywhere else the full check
     decides."""
     if not os.path.exists(".git"):
@@ -95,13 +108,14 @@ def passes_from_memo(pack: "str | None", strict: bool) -> bool:
     if found is None and strict:
         # ``--strict`` only makes the mode ``block``: what a check without it found decides the same
         found = recall(root, pack, False)
-        found = None if found is None else ("block", found[1], found[2])
+        found = None if found is None else ("block", found[1], found[2], found[3])
     if found is None:
         return False
     from packwarden.model.decision import EXIT_CLEAN, exit_code
 
-    mode, fail_on, raw = found
-    return exit_code([(severity, input_rule) for severity, input_rule, _ in raw], mode, fail_on) == EXIT_CLEAN
+    mode, fail_on, raw, _ = found
+    decided = [(severity, input_rule, waived) for severity, input_rule, _, waived, _ in raw]
+    return exit_code(decided, mode, fail_on) == EXIT_CLEAN
 
 
 def main() -> int:

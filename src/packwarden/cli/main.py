@@ -38,6 +38,7 @@ COMMANDS = {
     ),
     "uninstall-hooks": ("packwarden.cli.install_hooks", "remove the git hooks that install-hooks wrote, and no other"),
     "clarify": ("packwarden.cli.clarify", "answer the policy's questions in .packwarden/answers.yml"),
+    "waivers": ("packwarden.cli.waivers", "list the waivers: owner, expiry, state, and the findings each covers"),
     "cache": ("packwarden.cli.cache", "show or clear packwarden's caches (compiled policies, results, central packs)"),
 }
 

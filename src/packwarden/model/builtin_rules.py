@@ -262,6 +262,61 @@ CLARIFICATION_UNKNOWN = _rule(
     "answers:\n  ci_provder: github",
     "answers:\n  ci_provider: github",
 )
+WAIVER_INVALID = _rule(
+    "waiver.invalid",
+    E,
+    "An entry of .packwarden/waivers.yml is malformed, has no real reason or owner, or expires further"
+    " ahead than the pack allows; it waives nothing.",
+    "A waiver is an exception someone answers for: a reason a reviewer can judge, an owner, an end"
+    " date within the pack's horizon (enforcement.waivers.max_days). One without them is a silent pass.",
+    "waivers:\n  - {rule: skill.name-format, paths: ['skills/legacy/**'], reason: TODO, expires: 2099-01-01}",
+    "waivers:\n  - rule: skill.name-format\n    paths: ['skills/legacy/**']\n"
+    "    reason: legacy skills keep their names until the registry migration\n"
+    "    owner: data-platform\n    expires: 2026-03-31\n    ticket: DP-1423",
+    fixed=True,
+)
+WAIVER_EXPIRED = _rule(
+    "waiver.expired",
+    W,
+    "A waiver's end date has passed: the findings it covered count again.",
+    "An exception with an end date ends; the findings come back on their own, and this finding says which"
+    " waiver to renew (with a new review) or delete.",
+    "  - {rule: skill.name-format, ..., expires: 2025-01-31}   # today is 2025-02-03",
+    "(fix the findings and delete the entry, or renew it with a reason that still holds)",
+    fixed=True,
+)
+WAIVER_EXPIRING = _rule(
+    "waiver.expiring",
+    Severity.INFO,
+    "A waiver ends within the pack's notice period (enforcement.waivers.notice_days).",
+    "Findings that come back on a Monday morning block commits nobody planned for; the notice gives the"
+    " owner time to fix them or renew the waiver.",
+    "  - {rule: skill.name-format, ..., expires: 2025-02-05}   # today is 2025-02-01",
+    "  - {rule: skill.name-format, ..., expires: 2025-04-30}   # renewed, reviewed",
+    fixed=True,
+)
+WAIVER_UNUSED = _rule(
+    "waiver.unused",
+    W,
+    "A waiver covers no finding in a check of the whole repository.",
+    "A waiver that matches nothing is either stale (the findings were fixed) or mistyped (a wrong path or"
+    " rule id); either way it would silently cover a future finding nobody reviewed. Reported only by"
+    " runs over every file (check --all-files, check with no paths), where absence means something.",
+    "  - {rule: skill.name-fromat, paths: ['skills/legacy/**'], ...}",
+    "  - {rule: skill.name-format, paths: ['skills/legacy/**'], ...}",
+    fixed=True,
+)
+WAIVER_REFUSED = _rule(
+    "waiver.refused",
+    W,
+    "A waiver names a rule that a central layer locked; it does not cover that rule's findings.",
+    "A locked rule is one the central policy team decided no repository may weaken; a waiver would be a way"
+    " around the lock. The locked rule's findings count (and block as their severity says); this finding"
+    " says why the waiver did not hold. Ask the team that owns the lock, or fix the findings.",
+    "  - {rule: secrets.no-plaintext, ...}   # locked in projects/payments-api.yml",
+    "(fix the finding; a waiver of an unlocked rule is fine)",
+    fixed=True,
+)
 
 ALL: tuple[BuiltinRule, ...] = (
     PARSE_SYNTAX,
@@ -289,6 +344,11 @@ ALL: tuple[BuiltinRule, ...] = (
     CONFIG_OVERRIDE_REFUSED,
     CLARIFICATION_INVALID,
     CLARIFICATION_UNKNOWN,
+    WAIVER_INVALID,
+    WAIVER_EXPIRED,
+    WAIVER_EXPIRING,
+    WAIVER_UNUSED,
+    WAIVER_REFUSED,
 )
 BY_ID = {rule.id: rule for rule in ALL}
 

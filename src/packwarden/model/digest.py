@@ -24,6 +24,11 @@ def hex_digest(data: bytes) -> str:
     return blake2b(data, digest_size=SIZE).hexdigest()
 
 
+def short_digest(data: bytes) -> str:
+    """16 hex digits (BLAKE2b, 64 bits): a finding's fingerprint, short enough to paste."""
+    return blake2b(data, digest_size=8).hexdigest()
+
+
 def git_blob_id(data: bytes) -> str:
     """The id git gives a blob holding ``data`` (SHA-1, git's default object format)."""
     try:

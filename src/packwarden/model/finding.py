@@ -6,6 +6,7 @@ import enum
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from packwarden.model.digest import short_digest
 from packwarden.model.record import Record, value_eq, value_hash, value_ne
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (~3 ms)
@@ -31,6 +32,17 @@ class Severity(enum.Enum):
         return cls(text.strip().lower())
 
 
+def _numbers_hidden(text: str) -> str:
+    """``text`` with each run of digits written as ``#`` (``re`` is not imported on the hook's path)."""
+    out: list[str] = []
+    for char in text:
+        if not ("0" <= char <= "9"):
+            out.append(char)
+        elif not out or out[-1] != "#":
+            out.append("#")
+    return "".join(out)
+
+
 _RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2, Severity.BLOCK: 3}
 
 BUILTIN_PACK = "packwarden"  # the ``pack`` of findings from packwarden's own rules
@@ -54,6 +66,28 @@ class Finding(Record):
     fix: str = ""
     scope: str = ""
     metadata: Mapping[str, str] = MappingProxyType({})
+
+    @property
+    def anchor(self) -> str:
+        """What in its file the finding is about, without its line: the field path, markdown
+        heading or unit member the check reported on (``metadata["field"]``); empty when the
+        check reports on none (a text match, a parse problem)."""
+        return self.metadata.get("field", "")
+
+    @property
+    def about(self) -> str:
+        """The anchor, or without one the message with every run of digits written as ``#``
+        (messages quote line numbers and sizes)."""
+        return self.anchor or _numbers_hidden(self.message)
+
+    @property
+    def fingerprint(self) -> str:
+        """16 hex digits that name this finding whatever lines move around it: a digest of its
+        rule, its path, what it is ``about`` and ``metadata["occurrence"]`` (set by the engine
+        on the second and later findings of one rule that share all of these, counted in the
+        order of the file). Waivers and the CI formats use it."""
+        key = "\0".join((self.rule, self.path, self.about, self.metadata.get("occurrence", "")))
+        return short_digest(key.encode("utf-8", "surrogateescape"))
 
     @property
     def sort_key(self) -> tuple[str, int, int, str, str]:
@@ -106,6 +140,7 @@ class Finding(Record):
             "fix": self.fix,
             "scope": self.scope,
             "metadata": dict(self.metadata),
+            "fingerprint": self.fingerprint,
         }
 
     @classmethod

@@ -23,6 +23,8 @@ DEFAULT_ARTIFACTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "protocol": (".protocols/*/",),
     }
 )
+DEFAULT_WAIVER_MAX_DAYS = 90  # enforcement.waivers.max_days when no pack sets it
+DEFAULT_WAIVER_NOTICE_DAYS = 14
 
 
 class EffectivePolicy(Record):
@@ -31,6 +33,7 @@ class EffectivePolicy(Record):
     ``origins`` keys: ``mode``, ``fail_on``, ``rule:<id>`` (where the rule was defined) and
     ``severity:<id>`` (where its severity was last set). ``locked``: the rules a central layer
     locked against weakening, each with that layer (waivers and trailers honour it too).
+    ``waiver_limits``: the pack's ``enforcement.waivers`` (max_days, notice_days).
     """
 
     packs: tuple[str, ...]
@@ -43,6 +46,7 @@ class EffectivePolicy(Record):
     origins: Mapping[str, str] = MappingProxyType({})
     warnings: tuple[Finding, ...] = ()
     locked: Mapping[str, str] = MappingProxyType({})
+    waiver_limits: tuple[int, int] = (DEFAULT_WAIVER_MAX_DAYS, DEFAULT_WAIVER_NOTICE_DAYS)
 
     @property
     def pack(self) -> str:
@@ -61,6 +65,7 @@ class EffectivePolicy(Record):
             "artifacts": {kind: list(globs) for kind, globs in sorted(self.artifacts.items())},
             "builtin_severities": {k: v.value for k, v in sorted(self.builtin_severities.items())},
             "locked": dict(sorted(self.locked.items())),
+            "waivers": {"max_days": self.waiver_limits[0], "notice_days": self.waiver_limits[1]},
         }
 
     def _canonical_bytes(self) -> bytes:
@@ -91,6 +96,7 @@ class EffectivePolicy(Record):
             "origins": dict(self.origins),
             "warnings": [finding.to_dict() for finding in self.warnings],
             "locked": dict(self.locked),
+            "waiver_limits": list(self.waiver_limits),
         }
 
     @classmethod
@@ -106,4 +112,5 @@ class EffectivePolicy(Record):
             origins=data["origins"],
             warnings=tuple(Finding.from_dict(item) for item in data["warnings"]),
             locked=data["locked"],
+            waiver_limits=(int(data["waiver_limits"][0]), int(data["waiver_limits"][1])),
         )

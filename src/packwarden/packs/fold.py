@@ -5,7 +5,7 @@ from __future__ import annotations
 from packwarden.model import builtin_rules as R
 from packwarden.model.errors import PolicyValidationError
 from packwarden.model.finding import Finding, Severity
-from packwarden.model.policy import DEFAULT_ARTIFACTS
+from packwarden.model.policy import DEFAULT_ARTIFACTS, DEFAULT_WAIVER_MAX_DAYS, DEFAULT_WAIVER_NOTICE_DAYS
 from packwarden.model.rule import Rule
 from packwarden.packs.capabilities import Sections, compile_sections, merge
 from packwarden.packs.reader import LoadedPack
@@ -19,6 +19,7 @@ class Fold:
         self.requirement_lists: dict[str, tuple[str, ...]] = {}  # see _inherited
         self.mode = "warn"
         self.fail_on = Severity.ERROR
+        self.waiver_limits = (DEFAULT_WAIVER_MAX_DAYS, DEFAULT_WAIVER_NOTICE_DAYS)  # max_days, notice_days
         self.artifacts = dict(DEFAULT_ARTIFACTS)
         self.builtin_severities: dict[str, Severity] = {}
         self.defaults: dict[str, object] = {}
@@ -110,6 +111,9 @@ class Fold:
             self.mode, self.origins["mode"] = enforcement.mode, layer
         if "fail_on" in enforcement.model_fields_set:
             self.fail_on, self.origins["fail_on"] = Severity(enforcement.fail_on), layer
+        if "waivers" in enforcement.model_fields_set:
+            limits = enforcement.waivers
+            self.waiver_limits, self.origins["waivers"] = (limits.max_days, limits.notice_days), layer
         for kind, globs in pack.spec.artifacts.items():
             self.artifacts[kind] = tuple(globs)
             self.origins[f"artifacts:{kind}"] = layer

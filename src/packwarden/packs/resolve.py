@@ -91,6 +91,7 @@ def build_policy(inputs: PolicyInputs, files: PackFiles | None = None) -> Effect
             for rule_id in sorted({*fold.rules, *(rule.id for rule in R.ALL if rule.adjustable)})
             if governance.locks(rule_id)
         },
+        waiver_limits=fold.waiver_limits,
     )
 
 

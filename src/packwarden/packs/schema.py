@@ -80,10 +80,19 @@ class Meta(_Strict):
     successor: str = Field(default="", max_length=128)  # what replaces a deprecated pack: key@version
 
 
+class WaiverLimits(_Strict):
+    """``enforcement.waivers``: the longest a waiver may run (from today) and how early before its
+    end it is announced (``waiver.expiring``)."""
+
+    max_days: int = Field(default=90, ge=1, le=3650)
+    notice_days: int = Field(default=14, ge=0, le=365)
+
+
 class Enforcement(_Strict):
     mode: Mode = "warn"
     fail_on: Literal["error", "block"] = "error"
     severities: dict[str, SeverityName] = {}
+    waivers: WaiverLimits = WaiverLimits()
 
 
 class Example(_Strict):

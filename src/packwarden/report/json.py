@@ -56,13 +56,23 @@ def valid_text(data: object) -> object:
 
 
 def as_data(result: CheckResult) -> dict[str, object]:
+    """Every finding, those a waiver covers with ``"waived_by"`` (the waiver); the summary's
+    severity counts leave the waived ones out and count them under ``"waived"``."""
     counts = {severity.value: count for severity, count in result.verdict.counts.items()}
+    waived = result.verdict.waived
+    findings = []
+    for finding in result.findings:
+        data = finding_data(finding)
+        if finding in waived:
+            data["waived_by"] = waived[finding].shown()
+        findings.append(data)
     return {
-        "findings": [finding_data(finding) for finding in result.findings],
+        "findings": findings,
         "summary": {
             "files": result.files,
             "rules": len(result.policy.rules),
             **counts,
+            "waived": len(waived),
             "blocking": len(result.verdict.blocking),
             "mode": result.policy.mode,
             "exit_code": result.exit_code,
@@ -84,5 +94,6 @@ def dump(data: object, out: TextIO) -> None:
     out.write("\n")
 
 
-def render(result: CheckResult, out: TextIO, color: bool) -> None:
+def render(result: CheckResult, out: TextIO, color: bool, *, show_waived: bool = False) -> None:
+    """``show_waived`` changes nothing here: JSON always holds the waived findings, marked."""
     dump(as_data(result), out)

@@ -46,6 +46,8 @@ def effective_lines(policy: EffectivePolicy, explain: bool) -> list[Line]:
         [("mode: ", "bold"), (mode, "")] + ([(f"  (set by {origins.get('mode')})", "dim")] if explain else []),
         [("fail_on: ", "bold"), (policy.fail_on.value, "")]
         + ([(f"  (set by {origins.get('fail_on')})", "dim")] if explain else []),
+        [("waivers: ", "bold"), (f"max_days {policy.waiver_limits[0]}, notice_days {policy.waiver_limits[1]}", "")]
+        + ([(f"  (set by {origins.get('waivers', 'default')})", "dim")] if explain else []),
         [("hash: ", "bold"), (f"sha256:{policy.sha256}", "")],
         [("artifacts:", "bold")],
     ]

@@ -10,9 +10,10 @@ if TYPE_CHECKING:
     from typing import TextIO
 
     from packwarden.api import CheckResult
+    from packwarden.model.waiver import Waiver
 
 
-def finding_lines(finding: Finding) -> list[Line]:
+def finding_lines(finding: Finding, waived_by: Waiver | None = None) -> list[Line]:
     location = f"{safe(finding.path)}:{finding.line}:{finding.column}:"
     line: Line = [
         (location, "bold"),
@@ -25,7 +26,12 @@ def finding_lines(finding: Finding) -> list[Line]:
         (f" ({finding.pack})", "dim"),
     ]
     lines = [line]
-    if finding.fix:
+    if waived_by is not None:
+        until = f" until {waived_by.expires}" if waived_by.expires else ""
+        where = f"{waived_by.source}:{waived_by.line}" if not waived_by.trailer else waived_by.source
+        shown = f"by {where} (owner {waived_by.owner}{until}): {waived_by.reason}"
+        lines.append([("    waived ", "cyan"), (safe(shown), "dim")])
+    elif finding.fix:
         lines.append([("    fix: ", "dim"), (safe(finding.fix), "green")])
     return lines
 
@@ -41,6 +47,8 @@ def summary_line(result: CheckResult) -> Line:
     ]
     if counts[Severity.INFO]:
         parts.append(f"{counts[Severity.INFO]} info")
+    if result.verdict.waived:
+        parts.append(f"{len(result.verdict.waived)} waived")
     mode = "strict" if result.policy.mode == "block" else "warn"
     if result.exit_code == 2:
         verdict, style = "the policy itself is broken", "bold red"
@@ -51,11 +59,19 @@ def summary_line(result: CheckResult) -> Line:
     return [(" · ".join(parts), ""), (" — ", "dim"), (verdict, style)]
 
 
-def render(result: CheckResult, out: TextIO, color: bool) -> None:
+def render(result: CheckResult, out: TextIO, color: bool, *, show_waived: bool = False) -> None:
+    """Every finding no waiver covers, then the summary; ``show_waived``: the covered ones too,
+    each with the waiver (otherwise only counted, with how to list them)."""
     lines: list[Line] = []
+    waived = result.verdict.waived
     for finding in result.findings:
-        lines.extend(finding_lines(finding))
+        if finding not in waived:
+            lines.extend(finding_lines(finding))
+        elif show_waived:
+            lines.extend(finding_lines(finding, waived[finding]))
     lines.append(summary_line(result))
+    if waived and not show_waived:
+        lines.append([(f"{len(waived)} waived finding(s) not shown; --show-waived lists them", "dim")])
     write_lines(lines, out, color)
 
 
