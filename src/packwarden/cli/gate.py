@@ -83,6 +83,10 @@ def run(args: "argparse.Namespace") -> int:
     render_findings(shown, sys.stdout, use_color(args.color, sys.stdout))
     if result.exit_code != 0:
         print(f"packwarden gate: {verdict}")
+        if args.message_file is not None and args.message:
+            # git keeps the message of a commit a hook stopped; say how to use it again
+            again = f"git commit -e -F {args.message_file}"
+            print(f"packwarden gate: your message is kept; to commit with it again: {again}")
     return result.exit_code
 
 
