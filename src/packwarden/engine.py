@@ -13,7 +13,7 @@ from types import MappingProxyType
 
 from packwarden.artifacts.kinds import Artifact
 from packwarden.artifacts.units import Unit
-from packwarden.checks import CheckKind, kinds_for
+from packwarden.checks import CheckKind, kinds_for, skip_kinds
 from packwarden.checks.fieldpath import Resolution, resolve
 from packwarden.checks.target import Hit, Target, UnitTarget, show
 from packwarden.load.document import Document, PosDict
@@ -195,6 +195,8 @@ def check_document(
     for rule, kinds in _plans(policy.rules if rules is None else tuple(rules), artifact.kind)[0]:
         if rule.field is not None and not is_mapping:
             continue
+        if skip_kinds.KEY in rule.params and skip_kinds.skips(rule, data):
+            continue  # a commit-message rule and a message kind it leaves out (a merge...)
         resolution = None
         if rule.field is not None:
             resolution = resolutions.get(rule.field)

@@ -11,6 +11,10 @@ The same judgement this repository's tests pass on the built-in packs:
   has a finding at it or at a folder holding it (except files every unit only reads, such as a
   plugin's operating contract), and the fail trees together trip every rule the pack itself
   defines;
+- a commit message example (a file the pack's ``artifacts`` give the kind ``commit``) is checked
+  as the commit-msg gate checks a message, the tree's other artifacts being what the commit
+  touches (``requirements.commit_message``'s ``trailers_when_touched``); a fail example's
+  first comment is a comment to git too, which drops it;
 - a fail example whose first comment (its leading ``#`` lines, or the HTML comment a markdown
   file starts with) names rule ids of the policy trips each of them at that file.
 
@@ -26,9 +30,11 @@ import re
 import stat
 
 from packwarden.api import CheckResult, check_against
-from packwarden.artifacts.units import UnitTable, attached_of, registries_of
+from packwarden.artifacts.units import Unit, UnitTable, attached_of, registries_of
+from packwarden.enforce import decide
 from packwarden.load.files import read_capped
 from packwarden.load.limits import MAX_FILE_BYTES
+from packwarden.message_check import KIND, check_message
 from packwarden.model import builtin_rules as R
 from packwarden.model.errors import PolicyNotFoundError, PolicyValidationError, UsageError
 from packwarden.model.policy import EffectivePolicy
@@ -121,10 +127,28 @@ def _tree(policy: EffectivePolicy, root: str, where: str) -> tuple[CheckResult |
     result = check_against(policy, files, cwd=root, alone=True)
     table = UnitTable(policy.artifacts, registries_of(policy.rules), attached_of(policy.rules))
     source = DiskFiles(root, in_git=False, untracked=True)
-    members = {path for unit in table.units(files, source.listing) for path in unit.members}
+    units = table.units(files, source.listing)
+    members = {path for unit in units for path in unit.members}
+    result = _with_messages(policy, result, root, units)
     outside = [path for path in files if path not in members and path != ANSWERS_PATH]
     failures.extend(ExampleFailure(f"{where}/{path}", "is not an artifact the pack checks") for path in outside)
     return result, files, failures
+
+
+def _with_messages(policy: EffectivePolicy, result: CheckResult, root: str, units: list[Unit]) -> CheckResult:
+    """The tree's commit messages checked as the commit-msg gate checks them: as the message of
+    a commit that stages the tree's other artifacts (their kinds are what it touches)."""
+    messages = [unit.root for unit in units if unit.kind == KIND]
+    if not messages:
+        return result
+    touched = tuple(sorted({unit.kind for unit in units if unit.kind != KIND}))
+    findings = [finding for finding in result.findings if finding.path not in messages]
+    for path in messages:
+        raw = read_capped(os.path.join(root, path), MAX_FILE_BYTES, follow_links=False)
+        if isinstance(raw, bytes):
+            findings.extend(check_message(policy, path, raw.decode("utf-8", "replace"), touched_kinds=touched))
+    ordered = sorted(dict.fromkeys(findings), key=lambda finding: finding.sort_key)
+    return result._replace(findings=tuple(ordered), verdict=decide(ordered, policy))
 
 
 def _listing(root: str, where: str) -> tuple[list[str], list[ExampleFailure]]:

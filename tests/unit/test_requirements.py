@@ -324,12 +324,13 @@ def test_two_entries_with_one_id_are_an_error_at_the_second(section: str, second
     assert found[0][3] == f"requirements: rule id protocol.{rid} is defined twice, by requirements"
 
 
-def test_commit_message_is_carried_with_a_warning_at_its_key() -> None:
-    pack = read("requirements:\n  protocol_files: []\n  step_sections: []\n  commit_message: {max_subject: 72}\n")
-    assert pack.rules == ()
-    assert [(w.rule, w.severity, w.line, w.column, w.message) for w in pack.warnings] == [
-        ("pack.meaningless", Severity.WARNING, 5, 3, "requirements.commit_message is not enforced by this version")
-    ]
+def test_commit_message_compiles_into_commit_rules_at_its_keys() -> None:
+    """(tests/unit/test_commit_rules.py has the rules themselves)"""
+    pack = read(
+        "requirements:\n  protocol_files: []\n  step_sections: []\n  commit_message: {subject_max_length: 72}\n"
+    )
+    assert [(rule.id, rule.line) for rule in pack.rules] == [("commit.subject-length", 5)]
+    assert pack.warnings == ()
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterator, Mapping
 from types import ModuleType
 
 from packwarden.checks import (
+    absent,
+    agent_coauthor,
     allowed_values,
     capability_compensation,
     capability_coverage,
@@ -34,7 +36,9 @@ from packwarden.checks import (
     registry,
     required,
     required_file,
+    required_when_touched,
     semver,
+    skip_kinds,
     step_section,
     value_type,
 )
@@ -55,6 +59,10 @@ KINDS: tuple[ModuleType, ...] = (
     forbidden_values,
     semver,
     length,
+    skip_kinds,
+    required_when_touched,
+    absent,
+    agent_coauthor,
     capability_ids,
     capability_decision,
     capability_risk,

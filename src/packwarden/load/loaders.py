@@ -21,6 +21,10 @@ def load(loader: str, raw: bytes | Problem) -> Document:
         from packwarden.load.markdown import load_markdown
 
         return load_markdown(raw)
+    if loader == "commit":
+        from packwarden.load.message import load_commit
+
+        return load_commit(raw)
     if loader == "text":
         from packwarden.load.text import decode
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from packwarden.model.record import Record
 
-LOADERS = ("yaml", "json", "markdown", "text")  # text: the bytes as text, nothing parsed (python source)
+# text: the bytes as text, nothing parsed (python source); commit: a commit message (load.message)
+LOADERS = ("yaml", "json", "markdown", "text", "commit")
 
 
 class KindSpec(Record):
@@ -40,7 +41,7 @@ KINDS: dict[str, KindSpec] = {
         ),
         KindSpec("protocol", "folder", "markdown", members=(("**/*.md", "markdown"),)),
         KindSpec("capability", "file", "yaml", mapping=True),
-        KindSpec("commit", "file", "text"),
+        KindSpec("commit", "file", "commit"),
         KindSpec("registry", "registry", "json"),
     )
 }

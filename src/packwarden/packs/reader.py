@@ -225,11 +225,6 @@ def _required(
     """The rules of the pack's ``requirements``, checked as written rules are."""
     from packwarden.packs.requirements import requirement_rules
 
-    section = walk(data, ("requirements",))
-    if spec.requirements is not None and spec.requirements.commit_message is not None:
-        problems.warn(
-            "requirements.commit_message is not enforced by this version", key_mark(section, "commit_message")
-        )
     rules: list[Rule] = []
     said: set[tuple[str, Mark]] = set()  # one entry compiles into several rules: say each problem once
     for rule in requirement_rules(spec.requirements, data, ref, source, problems):

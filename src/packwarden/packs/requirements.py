@@ -7,7 +7,8 @@ and ``packwarden explain`` work as for every rule. Ids:
 
 - ``protocol.missing-file.<file>``, ``protocol.missing-artifact.<file>``;
 - ``protocol.missing-step-section.<slug>`` (``Definition of Done`` -> ``definition-of-done``);
-- ``registry.<list>.malformed``, ``.missing-manifest``, ``.missing-entry``, ``.mismatch.<field>``.
+- ``registry.<list>.malformed``, ``.missing-manifest``, ``.missing-entry``, ``.mismatch.<field>``;
+- ``commit.*``: ``commit_message``, compiled by ``packs.commit_message``.
 """
 
 from __future__ import annotations
@@ -130,6 +131,8 @@ def _file_rule(listed: str, name: str, where: tuple[str, str, tuple[int, int]]) 
 
 
 def _protocol(spec: Requirements, data: Any, ref: str, source: str) -> list[Rule]:
+    if spec.model_fields_set == {"commit_message"}:
+        return []  # a section about commit messages only asks nothing of protocol runs
     files = DEFAULT_PROTOCOL_FILES if spec.protocol_files is None else spec.protocol_files
     rules = [
         _file_rule(listed, name, (ref, source, locate(data, (listed, index))))
@@ -210,7 +213,11 @@ def _registries(spec: Requirements, data: Any, ref: str, source: str, problems: 
 
 def compile_requirements(spec: Requirements, data: Any, ref: str, source: str, problems: Problems) -> list[Rule]:
     """The rules ``requirements`` stands for; ``data`` is the positioned section."""
-    return [*_protocol(spec, data, ref, source), *_registries(spec, data, ref, source, problems)]
+    from packwarden.packs.commit_message import compile_commit_message
+
+    message = spec.commit_message
+    commit = [] if message is None else compile_commit_message(message, walk(data, ("commit_message",)), ref, source)
+    return [*_protocol(spec, data, ref, source), *_registries(spec, data, ref, source, problems), *commit]
 
 
 def requirement_rules(spec: Requirements | None, raw: Any, ref: str, source: str, problems: Problems) -> list[Rule]:
@@ -233,6 +240,7 @@ LISTS = (
     ("artifacts", "protocol.missing-artifact."),
     ("step_sections", "protocol.missing-step-section."),
     ("registry", "registry."),
+    ("commit_message", "commit."),
 )
 
 

@@ -114,6 +114,53 @@ class RegistrySpec(_Strict):
     manifests: Texts = []
 
 
+MessageKind = Literal["merge", "revert", "fixup", "squash", "amend", "normal"]
+TrailerKey = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]*$", max_length=128)]  # as git reads keys
+
+
+class TouchedTrailer(_Strict):
+    """A trailer the commit must carry when it touches an artifact of one of ``kinds``."""
+
+    trailer: TrailerKey
+    kinds: Kinds = Field(min_length=1)
+
+
+class AgentsAsCoAuthors(_Strict):
+    """Agents named in ``Co-authored-by:``: a finding whose fix names ``use`` instead."""
+
+    names: list[str] = Field(min_length=1)
+    use: TrailerKey = "Assisted-by"
+
+
+class CommitMessage(_Strict):
+    """``requirements.commit_message``: compiled into ``commit.*`` rules by
+    ``packs.commit_message``; every key is optional and asks for nothing when left out.
+
+    - ``skip``: message kinds no rule of the section checks (default: merge, revert, fixup,
+      squash, amend; ``[]`` checks them all);
+    - ``subject_pattern``, ``subject_max_length``: the subject (the first line);
+    - ``body_max_line_length``: every body line (trailers excluded);
+    - ``signoff``: a ``Signed-off-by:`` trailer (``git commit -s``);
+    - ``trailers_required``, ``trailers_forbidden``: trailer keys (any case);
+    - ``trailer_values``: for a trailer key, the values it may have;
+    - ``trailers_when_touched``: ``{trailer, kinds}``, a trailer required when the commit
+      touches an artifact of one of ``kinds``;
+    - ``agents_as_co_authors``: ``{names, use}``, agents that must not be named in
+      ``Co-authored-by:``, and the trailer the fix names instead (default ``Assisted-by``).
+    """
+
+    skip: list[MessageKind] = ["merge", "revert", "fixup", "squash", "amend"]
+    subject_pattern: str | None = Field(default=None, max_length=4096)
+    subject_max_length: int | None = Field(default=None, ge=1)
+    body_max_line_length: int | None = Field(default=None, ge=1)
+    signoff: bool = False
+    trailers_required: list[TrailerKey] = []
+    trailers_forbidden: list[TrailerKey] = []
+    trailer_values: dict[TrailerKey, list[str]] = {}
+    trailers_when_touched: list[TouchedTrailer] = []
+    agents_as_co_authors: AgentsAsCoAuthors | None = None
+
+
 class Requirements(_Strict):
     """``requirements``: compiled into rules by ``packs.requirements``. A list left out takes its
     default; an empty list asks for nothing."""
@@ -123,7 +170,7 @@ class Requirements(_Strict):
     step_sections: list[str] | None = None  # default: Sub-tasks, Verification, Rollback, Definition of Done
     artifacts: list[str] = []
     registry: list[RegistrySpec] = []
-    commit_message: Any = None  # the strict-mode gate's; carried, not enforced by this version
+    commit_message: CommitMessage | None = None  # compiled by packs.commit_message
 
 
 class PluginContract(_Strict):
