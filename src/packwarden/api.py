@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from packwarden.artifacts.units import Unit, UnitTable
     from packwarden.cache.runs import RunMemo
     from packwarden.enforce import Verdict
+    from packwarden.message_check import CommitMessage
     from packwarden.model.waiving import WaiverRow
     from packwarden.packs.files import PackFiles
     from packwarden.workspace import FileSource
@@ -130,6 +131,7 @@ def check(
     use_cache: bool = True,
     jobs: int | None = None,
     extra_waivers: Sequence[Waiver] = (),
+    message: CommitMessage | None = None,
 ) -> CheckResult:
     """Check ``paths`` (a path or several; default: every file git does not ignore), every
     tracked file (``all_files``) or the staged files against the effective policy.
@@ -177,6 +179,13 @@ def check(
     timed_out = any(f.rule == R.PACK_REGEX_TIMEOUT.id for f in findings)  # may not time out next time
     # every file was a candidate: only then does a waiver that covers nothing mean it is unused
     whole = all_files or touched is None or (not wanted and not staged)
+    if message is not None:  # the gate: the message's rules, and its Policy-Waiver trailers
+        from packwarden.message_check import check_message_of, trailer_waivers
+
+        said, problems = trailer_waivers(message)
+        extra_waivers = [*extra_waivers, *said]
+        kinds = {unit.kind for unit in units}
+        findings = [*findings, *problems, *check_message_of(policy, message, kinds)]
     result = _result(policy, findings, count, waivers, extra_waivers, whole=whole)
     if memo is not None and not timed_out:
         memo.store(findings, count)

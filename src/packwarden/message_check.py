@@ -13,9 +13,11 @@ from collections.abc import Iterable
 
 from packwarden.artifacts.kinds import Artifact
 from packwarden.engine import check_document
-from packwarden.load.message import message_document, read_message
+from packwarden.load.message import Message, message_document, read_message
 from packwarden.model.finding import Finding
 from packwarden.model.policy import EffectivePolicy
+from packwarden.model.record import Record
+from packwarden.model.waiver import Waiver
 
 KIND = "commit"
 
@@ -52,3 +54,71 @@ def check_message(
         return []
     document = message_document(message, tuple(dict.fromkeys(touched_kinds)))
     return check_document(policy, Artifact(message_path, KIND), document, rules)
+
+
+class CommitMessage(Record):
+    """The commit-msg hook's message file and how git will read it (``check_message``'s options)."""
+
+    path: str  # as findings name it, e.g. .git/COMMIT_EDITMSG
+    text: str
+    comment_char: str = "#"
+    cleanup: str = "default"
+    editor: bool = True
+    separators: str = ":"
+
+    def read(self) -> Message:
+        return read_message(
+            self.text,
+            comment_char=self.comment_char,
+            cleanup=self.cleanup,
+            editor=self.editor,
+            separators=self.separators,
+        )
+
+
+WAIVER_TRAILER = "policy-waiver"
+
+
+def trailer_waivers(message: CommitMessage) -> tuple[list[Waiver], list[Finding]]:
+    """The ``Policy-Waiver: <rule-id> <reason>`` trailers of the message as waivers for this
+    commit, and a ``waiver.invalid`` finding at each one without a rule or a real reason (the
+    decision step says which findings a trailer may cover: ``error`` ones of unlocked rules)."""
+    from packwarden.model import builtin_rules as R
+    from packwarden.model.finding import Severity
+    from packwarden.model.waiver import TRAILER
+    from packwarden.packs.waivers import reason_problem
+
+    read = message.read()
+    waivers: list[Waiver] = []
+    problems: list[Finding] = []
+    for trailer in read.trailers:
+        if trailer.key.strip().lower() != WAIVER_TRAILER:
+            continue
+        rule, _, reason = trailer.value.strip().partition(" ")
+        problem = "it names no rule" if not rule else reason_problem(reason.strip())
+        if problem is not None:
+            text = f"Policy-Waiver: {problem}; write 'Policy-Waiver: <rule-id> <why, in a few words>'"
+            problems.append(Finding(R.WAIVER_INVALID.id, Severity.ERROR, text, message.path, trailer.line, 1))
+            continue
+        waivers.append(
+            Waiver(rule, ("**",), reason.strip(), "the commit message", "", line=trailer.line, source=TRAILER)
+        )
+    return waivers, problems
+
+
+def check_message_of(policy: EffectivePolicy, message: CommitMessage, touched_kinds: Iterable[str]) -> list[Finding]:
+    return check_message(
+        policy,
+        message.path,
+        message.text,
+        comment_char=message.comment_char,
+        cleanup=message.cleanup,
+        touched_kinds=touched_kinds,
+        editor=message.editor,
+        separators=message.separators,
+    )
+
+
+def has_message_rules(policy: EffectivePolicy) -> bool:
+    """Whether the message itself matters to the gate's verdict or output."""
+    return policy.provenance or any(KIND in rule.applies_to for rule in policy.rules)

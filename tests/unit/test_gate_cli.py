@@ -62,11 +62,12 @@ def test_strict_mode_blocks_and_prints_only_what_blocks(repo: Path, capsys: pyte
 
     lines = out.splitlines()
     assert code == 1
-    assert [line.split(" ")[0] for line in lines if not line.startswith(" ")][:-1] == [
+    assert [line.split(" ")[0] for line in lines if not line.startswith(" ")][:-2] == [
         "skills/b/skill.yaml:1:7:",
         "skills/c/skill.yaml:3:9:",
     ]
-    assert lines[-1] == "packwarden gate: commit blocked by 2 finding(s) in the staged files (strict mode)"
+    assert lines[-2] == "packwarden gate: commit blocked by 2 finding(s) in the staged files (strict mode)"
+    assert lines[-1] == f"packwarden gate: your message is kept; to commit with it again: git commit -e -F {MESSAGE}"
 
 
 def test_the_command_also_answers_from_the_memo(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -85,7 +86,7 @@ def test_a_policy_that_fails_to_evaluate_exits_2(repo: Path, capsys: pytest.Capt
 
     assert code == 2
     assert out.startswith("slow.yaml:3:5: error pack.regex-timeout")
-    assert out.splitlines()[-1] == "packwarden gate: the policy itself is broken; commit blocked"
+    assert out.splitlines()[-2] == "packwarden gate: the policy itself is broken; commit blocked"
 
 
 def test_outside_git_the_gate_is_an_input_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:  # type: ignore[no-untyped-def]

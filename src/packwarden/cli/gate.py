@@ -21,6 +21,7 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (~3 ms)
 if TYPE_CHECKING:
     import argparse
 
+    from packwarden.message_check import CommitMessage
     from packwarden.model.finding import Finding
 
 
@@ -69,7 +70,8 @@ def run(args: "argparse.Namespace") -> int:
     from packwarden.enforce import EXIT_INPUT_ERROR, is_input_error
     from packwarden.report.text import render_findings
 
-    result = check(staged=True, strict=args.strict, pack=args.pack, use_cache=not args.no_cache)
+    message = None if args.message is None else _commit_message(args.message_file, args.message)
+    result = check(staged=True, strict=args.strict, pack=args.pack, use_cache=not args.no_cache, message=message)
     mode = "strict" if result.policy.mode == "block" else "warn"
     if result.exit_code == EXIT_INPUT_ERROR:
         shown = tuple(finding for finding in result.findings if is_input_error(finding))
@@ -87,7 +89,38 @@ def run(args: "argparse.Namespace") -> int:
             # git keeps the message of a commit a hook stopped; say how to use it again
             again = f"git commit -e -F {args.message_file}"
             print(f"packwarden gate: your message is kept; to commit with it again: {again}")
+    elif result.policy.provenance and args.message_file is not None:
+        from packwarden.cli.provenance import record_provenance
+
+        record_provenance(args.message_file, result)
     return result.exit_code
+
+
+def _commit_message(path: str, text: str) -> "CommitMessage":
+    """The message with the settings git reads it by (one ``git config`` call), and whether git
+    ran an editor (it gives the hook ``GIT_EDITOR=:`` when it did not)."""
+    from packwarden.git import run_git
+    from packwarden.message_check import CommitMessage
+
+    settings: dict[str, str] = {}
+    try:
+        listed = run_git(
+            ["config", "-z", "--get-regexp", r"^(core\.commentchar|commit\.cleanup|trailer\.separators)$"], "."
+        )
+        for item in listed.decode("utf-8", "replace").split("\0"):
+            key, _, value = item.partition("\n")
+            if key:
+                settings[key.lower()] = value
+    except Exception:  # noqa: BLE001 - none set (git exits 1), or no git: git's defaults
+        pass
+    return CommitMessage(
+        path,
+        text,
+        comment_char=settings.get("core.commentchar", "#"),
+        cleanup=settings.get("commit.cleanup", "default"),
+        editor=os.environ.get("GIT_EDITOR") != ":",
+        separators=settings.get("trailer.separators", ":"),
+    )
 
 
 def _own(finding: "Finding") -> bool:

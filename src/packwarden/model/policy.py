@@ -47,6 +47,7 @@ class EffectivePolicy(Record):
     warnings: tuple[Finding, ...] = ()
     locked: Mapping[str, str] = MappingProxyType({})
     waiver_limits: tuple[int, int] = (DEFAULT_WAIVER_MAX_DAYS, DEFAULT_WAIVER_NOTICE_DAYS)
+    provenance: bool = False  # the commit-msg gate appends ``Policy:`` trailers
 
     @property
     def pack(self) -> str:
@@ -66,6 +67,7 @@ class EffectivePolicy(Record):
             "builtin_severities": {k: v.value for k, v in sorted(self.builtin_severities.items())},
             "locked": dict(sorted(self.locked.items())),
             "waivers": {"max_days": self.waiver_limits[0], "notice_days": self.waiver_limits[1]},
+            "provenance": self.provenance,
         }
 
     def _canonical_bytes(self) -> bytes:
@@ -97,6 +99,7 @@ class EffectivePolicy(Record):
             "warnings": [finding.to_dict() for finding in self.warnings],
             "locked": dict(self.locked),
             "waiver_limits": list(self.waiver_limits),
+            "provenance": self.provenance,
         }
 
     @classmethod
@@ -113,4 +116,5 @@ class EffectivePolicy(Record):
             warnings=tuple(Finding.from_dict(item) for item in data["warnings"]),
             locked=data["locked"],
             waiver_limits=(int(data["waiver_limits"][0]), int(data["waiver_limits"][1])),
+            provenance=bool(data["provenance"]),
         )

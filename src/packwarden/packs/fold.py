@@ -20,6 +20,7 @@ class Fold:
         self.mode = "warn"
         self.fail_on = Severity.ERROR
         self.waiver_limits = (DEFAULT_WAIVER_MAX_DAYS, DEFAULT_WAIVER_NOTICE_DAYS)  # max_days, notice_days
+        self.provenance = False
         self.artifacts = dict(DEFAULT_ARTIFACTS)
         self.builtin_severities: dict[str, Severity] = {}
         self.defaults: dict[str, object] = {}
@@ -111,6 +112,8 @@ class Fold:
             self.mode, self.origins["mode"] = enforcement.mode, layer
         if "fail_on" in enforcement.model_fields_set:
             self.fail_on, self.origins["fail_on"] = Severity(enforcement.fail_on), layer
+        if "provenance" in enforcement.model_fields_set:
+            self.provenance, self.origins["provenance"] = enforcement.provenance, layer
         if "waivers" in enforcement.model_fields_set:
             limits = enforcement.waivers
             self.waiver_limits, self.origins["waivers"] = (limits.max_days, limits.notice_days), layer

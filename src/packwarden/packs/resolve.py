@@ -92,6 +92,7 @@ def build_policy(inputs: PolicyInputs, files: PackFiles | None = None) -> Effect
             if governance.locks(rule_id)
         },
         waiver_limits=fold.waiver_limits,
+        provenance=fold.provenance,
     )
 
 

@@ -93,6 +93,7 @@ class Enforcement(_Strict):
     fail_on: Literal["error", "block"] = "error"
     severities: dict[str, SeverityName] = {}
     waivers: WaiverLimits = WaiverLimits()
+    provenance: bool = False  # the commit-msg gate records the policy (and waivers) as trailers
 
 
 class Example(_Strict):

@@ -196,6 +196,13 @@ def _paths(entry: PosDict, problems: list[Finding]) -> tuple[str, ...] | None:
     return None if len(problems) > before else tuple(value)
 
 
+def reason_problem(reason: str) -> str | None:
+    """Why ``reason`` is not one a reviewer can judge (boilerplate, too few words); None when it is."""
+    if not _boilerplate(reason):
+        return None
+    return f"the reason {reason!r} says nothing a reviewer can judge" if reason else "it gives no reason"
+
+
 def _boilerplate(reason: str) -> bool:
     words = "".join(char if char.isalnum() else " " for char in reason.lower()).split()
     return " ".join(words) in BOILERPLATE or len(words) < MIN_REASON_WORDS
