@@ -282,6 +282,10 @@ def _remember_for_gate(
     from packwarden.packs.files import ABSENT, BUILTIN, CENTRAL
 
     policy = result.policy
+    from packwarden.message_check import has_message_rules
+
+    if has_message_rules(policy):
+        return  # the message decides too: the gate checks each message in full (from the caches)
     waived = result.verdict.waived
     specs = gate.pathspecs(policy.artifacts, table.registry_indexes())
     if specs is None or sum(len(unit.members) for unit, _ in checked) > gate.MAX_FILES:
