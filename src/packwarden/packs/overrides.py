@@ -17,17 +17,32 @@ from packwarden.packs.locate import locate
 from packwarden.packs.reader import Problems, compile_rules
 from packwarden.packs.schema import ConfigSpec, OverridesFields, models
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (~3 ms)
+if TYPE_CHECKING:
+    from typing import TypeVar
+
+    from pydantic import BaseModel
+
+    Model = TypeVar("Model", bound=BaseModel)
+
 
 def read_config(raw: bytes) -> tuple[ConfigSpec, PosDict | None]:
     """The validated repository config; raises PolicyValidationError with its lines."""
     problems = Problems(CONFIG_PATH, R.CONFIG_INVALID)
+    spec, data = validated(raw, problems, models().config)
+    return spec, data
+
+
+def validated(raw: bytes, problems: Problems, model: type[Model]) -> tuple[Model, PosDict | None]:
+    """A small YAML file (the config, a project file) read and validated by ``model``; every
+    problem is raised as a PolicyValidationError located in the file."""
     document = load_yaml(raw, MAX_CONFIG_BYTES)
     for problem in document.problems:
         problems.error(problem.message, (problem.line, problem.column), problem.rule)
     problems.raise_if_errors()
     data = document.data if document.data is not None else PosDict((1, 1))
     try:
-        spec = models().config.model_validate(data)
+        spec = model.model_validate(data)
     except ValidationError as exc:
         problems.schema_errors(exc, data)
         problems.raise_if_errors()

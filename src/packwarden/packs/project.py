@@ -8,14 +8,11 @@ apply as written (``resolve`` folds them in before the repository's own config) 
 
 from __future__ import annotations
 
-from pydantic import ValidationError
-
 from packwarden.load.document import PosDict
-from packwarden.load.limits import MAX_CONFIG_BYTES
-from packwarden.load.yaml import load_yaml
 from packwarden.model import builtin_rules as R
 from packwarden.model.finding import Severity
 from packwarden.packs.governance import Governance
+from packwarden.packs.overrides import validated
 from packwarden.packs.reader import Problems
 from packwarden.packs.schema import ProjectSpec, models
 
@@ -42,17 +39,7 @@ class Project:
 def read_project(raw: bytes, source: str, layer: str) -> Project:
     """The validated project file; raises PolicyValidationError located in ``source``."""
     problems = Problems(source, R.PACK_INVALID)
-    document = load_yaml(raw, MAX_CONFIG_BYTES)
-    for problem in document.problems:
-        problems.error(problem.message, (problem.line, problem.column), problem.rule)
-    problems.raise_if_errors()
-    data = document.data if document.data is not None else PosDict((1, 1))
-    try:
-        spec = models().project.model_validate(data)
-    except ValidationError as exc:
-        problems.schema_errors(exc, data)
-        problems.raise_if_errors()
-        raise  # pragma: no cover
+    spec, data = validated(raw, problems, models().project)
     for index, lock in enumerate(spec.locked):
         if not lock.strip("*") or "*" in lock[:-1]:
             from packwarden.packs.locate import locate
@@ -61,4 +48,4 @@ def read_project(raw: bytes, source: str, layer: str) -> Project:
                 f"locked: {lock!r} is not a rule id or a prefix ending in '*'", locate(data, ("locked", index))
             )
     problems.raise_if_errors()
-    return Project(spec, data if isinstance(data, PosDict) else None, source, layer)
+    return Project(spec, data, source, layer)
