@@ -46,12 +46,36 @@ class LockedSource(Record):
     ref: str | None
     resolved: str  # git: the commit; http: "etag:..." or "sha256:..."; dir: "sha256:..."
 
+    def _value(self) -> tuple[object, ...]:
+        return tuple(self)
+
+    def __eq__(self, other: object) -> bool:
+        return value_eq(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return value_ne(self, other)
+
+    def __hash__(self) -> int:
+        return value_hash(self)
+
 
 class LockedPack(Record):
     """A pack (or a project's file) as pinned: the source it came from and its tree digest."""
 
     source: str
     sha256: str
+
+    def _value(self) -> tuple[object, ...]:
+        return tuple(self)
+
+    def __eq__(self, other: object) -> bool:
+        return value_eq(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return value_ne(self, other)
+
+    def __hash__(self) -> int:
+        return value_hash(self)
 
 
 class Lock(Record):
