@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -192,29 +193,86 @@ def test_provenance_trailers_record_the_policys_hash(tmp_path: Path) -> None:
     assert f"Policy: enterprise-compliance@1.0 {hashed}" in body
 
 
+@pytest.fixture
+def framework(tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path) -> Callable[..., Path]:
+    """``framework(config, files)``: a repository whose hooks pre-commit installed
+    (``pre-commit install -t pre-commit -t commit-msg``) from this working tree's hooks."""
+
+    def build(config: str = "mode: block\n", files: dict[str, str] | None = None) -> Path:
+        repo = configured_repo(
+            tmp_path / "fw",
+            hook_repo,
+            {".packwarden/policy.yml": config, "skills/ok/skill.yaml": GOOD, **(files or {})},
+            "policy-check",
+            "policy-commit-msg",
+        )
+        installed = pre_commit(repo, pre_commit_home, "install", "-t", "pre-commit", "-t", "commit-msg")
+        assert installed.code == 0, installed.output
+        return repo
+
+    return build
+
+
+def _framework_commit(
+    repo: Path, home: Path, files: dict[str, str], *args: str, **env: str
+) -> subprocess.CompletedProcess[str]:
+    write_files(repo, files)
+    git(repo, "add", "-A")
+    return subprocess.run(
+        ["git", "commit", *args], cwd=repo, env={**_env(home), **env}, capture_output=True, text=True, check=False
+    )
+
+
+@pytest.mark.slow
+def test_through_pre_commit_a_block_finding_never_passes_a_trailer_and_the_waivers_file_holds(
+    framework: Callable[..., Path], pre_commit_home: Path
+) -> None:
+    repo = framework("mode: block\noverrides:\n  severities: {skill.name-format: block}\n")
+
+    trailer = _framework_commit(repo, pre_commit_home, {"skills/bad/skill.yaml": BAD_NAME}, "-m", "add", "-m", WAIVER)
+    reviewed = _framework_commit(repo, pre_commit_home, {".packwarden/waivers.yml": _waivers(_soon())}, "-m", "add")
+    expired = _framework_commit(
+        repo,
+        pre_commit_home,
+        {"skills/bad/skill.yaml": BAD_NAME + "# again\n"},
+        "-m",
+        "later",
+        PACKWARDEN_TODAY=_soon(60),
+    )
+
+    assert trailer.returncode != 0
+    assert reviewed.returncode == 0, reviewed.stdout + reviewed.stderr
+    assert expired.returncode != 0
+    assert "waiver.expired" in expired.stdout + expired.stderr
+
+
+@pytest.mark.slow
+def test_through_pre_commit_warn_mode_commits_and_git_commit_v_is_read_right(
+    framework: Callable[..., Path], pre_commit_home: Path, tmp_path: Path
+) -> None:
+    warn = framework("pack: ai-provenance@1.0\nmode: warn\n")
+    git(warn, "config", "core.commentChar", ";")
+    editor = tmp_path / "editor.sh"
+    editor.write_text(
+        '#!/bin/sh\nprintf "add\\n; Assisted-by: claude\\n" | cat - "$1" > "$1.new" && mv "$1.new" "$1"\n'
+    )
+    editor.chmod(0o755)
+
+    done = _framework_commit(warn, pre_commit_home, {"skills/bad/skill.yaml": BAD_NAME}, "-v", GIT_EDITOR=str(editor))
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "skill.name-format" in done.stdout + done.stderr  # warn mode shows what it found
+    assert "Assisted-by: claude" not in git(warn, "log", "-1", "--format=%B")  # the commented line is gone
+
+
 @pytest.mark.slow
 def test_through_the_pre_commit_framework_a_trailer_acknowledges_an_error(
-    tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path
+    framework: Callable[..., Path], pre_commit_home: Path
 ) -> None:
-    repo = configured_repo(
-        tmp_path / "fw",
-        hook_repo,
-        {".packwarden/policy.yml": "mode: block\n", "skills/ok/skill.yaml": GOOD},
-        "policy-check",
-        "policy-commit-msg",
-    )
-    installed = pre_commit(repo, pre_commit_home, "install", "-t", "pre-commit", "-t", "commit-msg")
-    assert installed.code == 0, installed.output
-    write_files(repo, {"skills/bad/skill.yaml": BAD_NAME})
-    git(repo, "add", "-A")
-    env = _env(pre_commit_home)
+    repo = framework()
 
-    blocked = subprocess.run(
-        ["git", "commit", "-m", "add"], cwd=repo, env=env, capture_output=True, text=True, check=False
-    )
-    waived = subprocess.run(
-        ["git", "commit", "-m", "add", "-m", WAIVER], cwd=repo, env=env, capture_output=True, text=True, check=False
-    )
+    blocked = _framework_commit(repo, pre_commit_home, {"skills/bad/skill.yaml": BAD_NAME}, "-m", "add")
+    waived = _framework_commit(repo, pre_commit_home, {}, "-m", "add", "-m", WAIVER)
 
     assert blocked.returncode != 0
     assert "left to the commit-msg gate" in blocked.stdout + blocked.stderr
