@@ -25,19 +25,21 @@ class WorkerError(RuntimeError):
     """A forked worker failed; the message is its traceback."""
 
 
-def balance(work: Sequence[Item], parts: int, weight: Callable[[Item], int]) -> list[list[Item]]:
-    """``parts`` chunks (none empty) of about equal total ``weight``: the heaviest item first,
-    each onto the lightest chunk so far. A unit's weight is its member count, so a protocol run
-    or a registry is not left with whichever process was handed the end of the list."""
+def balance(work: Sequence[Item], parts: int, weight: Callable[[Item], int], head: int = 0) -> list[list[Item]]:
+    """``parts`` chunks of about equal total ``weight``: the heaviest item first, each onto the
+    lightest chunk so far, so that a protocol run is not left with whichever process was handed
+    the end of the list. ``head``: work the first chunk's process does besides its items (it
+    gets that much less); only the first chunk may be empty, when ``head`` outweighs the rest."""
     if not work:
         return []
     parts = max(1, min(parts, len(work)))
     chunks: list[list[Item]] = [[] for _ in range(parts)]
-    loads = [0] * parts
-    for item in sorted(work, key=weight, reverse=True):
+    loads = [head] + [0] * (parts - 1)
+    weighed = sorted(((weight(item), item) for item in work), key=lambda pair: pair[0], reverse=True)
+    for load, item in weighed:
         lightest = loads.index(min(loads))
         chunks[lightest].append(item)
-        loads[lightest] += weight(item)
+        loads[lightest] += load
     return chunks
 
 
@@ -57,8 +59,13 @@ def _child(function: Callable[[list[Item]], list[Result]], chunk: list[Item], wr
         os._exit(code)
 
 
-def map_forked(function: Callable[[list[Item]], list[Result]], chunks: list[list[Item]]) -> list[Result]:
-    """``function`` over every chunk, the first here and the others in forked children, in order."""
+def map_forked(
+    function: Callable[[list[Item]], list[Result]],
+    chunks: list[list[Item]],
+    here: Callable[[list[Item]], list[Result]] | None = None,
+) -> list[Result]:
+    """``function`` over every chunk, the first here (with ``here`` when given: what only this
+    process can do) and the others in forked children, in order."""
     children: list[tuple[int, int]] = []
     try:
         for chunk in chunks[1:]:
@@ -69,7 +76,7 @@ def map_forked(function: Callable[[list[Item]], list[Result]], chunks: list[list
                 _child(function, chunk, write_end)
             os.close(write_end)
             children.append((pid, read_end))
-        results = function(chunks[0]) if chunks else []
+        results = (here or function)(chunks[0]) if chunks else []
         for _, read_end in children:
             with os.fdopen(read_end, "rb", closefd=False) as pipe:
                 payload = pipe.read()

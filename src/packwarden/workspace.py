@@ -86,7 +86,7 @@ class DiskFiles:
         """The paths a unit's members are found among: all of them, or those below the
         folders (or at the paths) ``below`` names, which a large tree lists much faster."""
         if below is None or self._listing is not None or not self.in_git:
-            return [path for path in self.all_paths() if below is None or _under(path, below)]
+            return list(self.all_paths()) if below is None else below_folders(self.all_paths(), below)
         return git.tracked_files(self.root, list(below), untracked=self.untracked)
 
     def all_paths(self) -> list[str]:
@@ -219,7 +219,7 @@ class IndexFiles:
                 self._listing = [*self._entries, *(p for p, e in self._others.items() if e is not None)]
             else:
                 self._listing = list(self._entries)
-        return [path for path in self._listing if below is None or _under(path, below)]
+        return list(self._listing) if below is None else below_folders(self._listing, below)
 
     def expand(self, paths: Iterable[str]) -> list[str]:
         wanted = list(paths)
@@ -320,5 +320,17 @@ class IndexFiles:
 FileSource = DiskFiles | IndexFiles
 
 
-def _under(path: str, below: Sequence[str]) -> bool:
-    return any(path == folder or path.startswith(folder + "/") for folder in below)
+def below_folders(paths: Iterable[str], below: Sequence[str]) -> list[str]:
+    """The paths that are one of ``below`` or inside one of them. A set lookup for each folder a
+    path is in, not a scan of every folder for every path: the units of a whole-repository run
+    name every protocol run's folder, and 400 folders against 10 000 paths took 0.6 s."""
+    folders = frozenset(below)
+    found: list[str] = []
+    for path in paths:
+        end = len(path) if path in folders else path.find("/")
+        while end != -1:
+            if end == len(path) or path[:end] in folders:
+                found.append(path)
+                break
+            end = path.find("/", end + 1)
+    return found

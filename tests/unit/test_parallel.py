@@ -69,3 +69,22 @@ def test_balance_spreads_weight_and_keeps_every_item_once() -> None:
     assert sorted(sum(weight for _, weight in chunk) for chunk in chunks) == [57, 58]
     assert balance([], 3, len) == []
     assert balance(["a"], 4, len) == [["a"]]
+
+
+def test_the_first_chunk_gets_less_by_the_work_its_process_does_besides() -> None:
+    """This process also reads and looks up the registry units: its chunk is that much lighter,
+    down to nothing when that outweighs the rest."""
+    work = [(f"skill{i}", 10) for i in range(40)]
+
+    light, heavy = balance(work, 2, lambda item: item[1], head=100)
+
+    assert (sum(w for _, w in light), sum(w for _, w in heavy)) == (150, 250)
+    assert sorted(light + heavy) == sorted(work)
+    assert balance(work[:3], 2, lambda item: item[1], head=1000) == [[], work[:3]]
+
+
+def test_the_first_chunk_may_run_differently_here() -> None:
+    assert map_forked(lambda chunk: [("child", *chunk)], [[1], [2]], here=lambda chunk: [("here", *chunk)]) == [
+        ("here", 1),
+        ("child", 2),
+    ]

@@ -6,8 +6,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from packwarden.api import check
+from packwarden.artifacts.members import load_members, loader_of
 from packwarden.artifacts.units import Registry, Unit, UnitTable, registries_of
 from packwarden.engine import check_unit
 from packwarden.load.document import Problem
@@ -16,7 +19,7 @@ from packwarden.model.finding import Severity
 from packwarden.model.policy import DEFAULT_ARTIFACTS, EffectivePolicy
 from packwarden.model.rule import Rule
 from packwarden.packs.files import PolicyInputMap
-from packwarden.runner import load_members, loader_of
+from packwarden.workspace import below_folders
 from tests.support.gitrepo import git, make_repo, stage
 
 RUN = ".protocols/run1"
@@ -87,6 +90,16 @@ def test_only_the_folders_units_can_be_in_are_listed() -> None:
     table(everywhere).units(["registry/skills.json"], recording)
 
     assert asked == [[RUN, "skills", "registry/skills.json"], None]  # ``**/skill.yaml``: the whole tree
+
+
+@given(
+    paths=st.lists(st.sampled_from(["a", "a/b", "a/b/c", "ab/c", "b/a", "/a", "a/", ""]), max_size=8),
+    below=st.lists(st.sampled_from(["a", "a/b", "ab", "b/", "", "/"]), max_size=4),
+)
+def test_a_listing_below_folders_keeps_the_paths_at_or_inside_them(paths: list[str], below: list[str]) -> None:
+    """A set lookup per folder a path is in, as the scan of every folder for every path found."""
+    inside = [path for path in paths if any(path == folder or path.startswith(folder + "/") for folder in below)]
+    assert below_folders(paths, below) == inside
 
 
 def test_file_units_never_ask_for_the_listing() -> None:

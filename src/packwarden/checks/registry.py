@@ -166,6 +166,21 @@ def _read(index: str, listed: str, key: str, kind: str, target: UnitTarget) -> R
     return read
 
 
+def manifest_keys(params: Mapping[str, object]) -> frozenset[str]:
+    """The top-level keys of a manifest that a rule with these params reads: its
+    ``registry.key`` (default ``name``), each of ``registry.match`` and its ``registry_field``
+    (each the name of one top-level key: ``_mismatch`` does not resolve field paths). Nothing
+    else of a manifest counts but whether it is a mapping and whether it loaded without problems,
+    so the runner may hand this check manifests cut down to these keys
+    (``artifacts.projection``). Empty: the rule reads no manifest."""
+    spec = params.get(KEY)
+    if not isinstance(spec, Mapping):
+        return frozenset()
+    field, match = params.get(FIELD), spec.get("match")
+    named = [spec.get("key") or "name", *(match if isinstance(match, list) else ())]
+    return frozenset(str(name) for name in (*named, *([field] if isinstance(field, str) else ())))
+
+
 def check(rule: Rule, target: UnitTarget) -> Iterator[Hit]:
     spec = rule.params.get(KEY)
     if not isinstance(spec, Mapping):  # registry_check or registry_field alone

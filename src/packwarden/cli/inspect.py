@@ -45,9 +45,9 @@ def loader_for(policy: EffectivePolicy, path: str) -> str:
     anything else as YAML."""
     import os
 
+    from packwarden.artifacts.members import loader_of
     from packwarden.artifacts.units import Unit, UnitTable
     from packwarden.model.kinds import spec_of
-    from packwarden.runner import loader_of
     from packwarden.workspace import find_root
 
     root = find_root(os.path.dirname(os.path.realpath(path)) or ".")[0]
