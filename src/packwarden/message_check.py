@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from packwarden.artifacts.kinds import Artifact
-from packwarden.engine import check_document
 from packwarden.load.message import Message, message_document, read_message
 from packwarden.model.finding import Finding
 from packwarden.model.policy import EffectivePolicy
@@ -52,6 +50,9 @@ def check_message(
     rules = tuple(rule for rule in policy.rules if KIND in rule.applies_to)
     if not rules:
         return []
+    from packwarden.artifacts.kinds import Artifact
+    from packwarden.engine import check_document  # not for has_message_rules: a cached run imports no engine
+
     document = message_document(message, tuple(dict.fromkeys(touched_kinds)))
     return check_document(policy, Artifact(message_path, KIND), document, rules)
 
