@@ -13,6 +13,7 @@ from packwarden.api import CheckResult
 from packwarden.checks import CHECKS
 from packwarden.enforce import decide
 from packwarden.model import builtin_rules as R
+from packwarden.model.errors import UsageError
 from packwarden.model.finding import Finding, Severity
 from packwarden.model.policy import EffectivePolicy
 from packwarden.model.rule import Rule, RuleDoc
@@ -264,10 +265,11 @@ def test_json_to_an_output_that_is_not_utf8_is_ascii() -> None:
 
 
 def test_reporters_by_name() -> None:
-    assert REPORTERS == ("text", "json")
+    assert REPORTERS == ("text", "json", "sarif", "github", "gitlab", "junit")
     assert get_reporter("json") is json_report.render
     assert get_reporter("text") is text_report.render
-    assert get_reporter("anything-else") is text_report.render
+    with pytest.raises(UsageError, match="unknown output format 'anything-else'"):
+        get_reporter("anything-else")
 
 
 # --- explain --------------------------------------------------------------------------------------------

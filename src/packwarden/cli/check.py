@@ -21,7 +21,8 @@ DEFAULTS = {
     "staged": False,
     "strict": False,
     "pack": None,
-    "format": "text",
+    "outputs": None,
+    "sarif_suppressed": "keep",
     "no_cache": False,
     "jobs": None,
     "color": "auto",
@@ -31,6 +32,8 @@ DEFAULTS = {
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from packwarden.cli import formatargs
+
     parser.add_argument("paths", nargs="*", help="files or directories (default: every file)")
     scope = parser.add_mutually_exclusive_group()
     scope.add_argument("--all-files", action="store_true", help="check every file in the repository")
@@ -39,7 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--strict", action="store_true", help="strict mode: error findings block")
     add_pack(parser)
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    formatargs.add_arguments(parser)
     parser.add_argument("--no-cache", action="store_true", help="check every file again; do not use or fill the cache")
     parser.add_argument("--jobs", type=int, metavar="N", help="worker processes for large runs (default: usable cores)")
     parser.add_argument(
@@ -51,8 +54,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace | SimpleNamespace) -> int:
     from packwarden.api import check
-    from packwarden.report import get_reporter
+    from packwarden.cli.outputs import planned, write_reports
 
+    planned(args.outputs)  # a usage error before the check, not after it
     result = check(
         args.paths,
         all_files=args.all_files,
@@ -62,8 +66,7 @@ def run(args: argparse.Namespace | SimpleNamespace) -> int:
         use_cache=not args.no_cache,
         jobs=args.jobs,
     )
-    render = get_reporter(args.format)
-    render(result, sys.stdout, use_color(args.color, sys.stdout), show_waived=args.show_waived)
+    write_reports(result, args, use_color(args.color, sys.stdout))
     if args.hook and _left_to_the_gate(result):
         print(
             f"policy-check: {len(result.verdict.blocking)} error finding(s) left to the commit-msg gate, which blocks "

@@ -42,7 +42,7 @@ def read_hook_arguments(argv: "Sequence[str]") -> "HookArguments | None":
 
 # Every spelling ``packwarden check`` reads as an option (a test holds these equal to argparse's).
 CHECK_FLAGS = ("--all-files", "--staged", "--strict", "--no-cache", "-h", "--help")
-CHECK_VALUED = ("--pack", "--format", "--jobs", "--color")
+CHECK_VALUED = ("--pack", "--format", "--output", "--sarif-suppressed", "--jobs", "--color")
 
 
 def is_check_option(word: str) -> bool:

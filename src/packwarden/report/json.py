@@ -94,6 +94,8 @@ def dump(data: object, out: TextIO) -> None:
     out.write("\n")
 
 
-def render(result: CheckResult, out: TextIO, color: bool, *, show_waived: bool = False) -> None:
+def render(
+    result: CheckResult, out: TextIO, color: bool, *, show_waived: bool = False, omit_suppressed: bool = False
+) -> None:
     """``show_waived`` changes nothing here: JSON always holds the waived findings, marked."""
     dump(as_data(result), out)

@@ -59,7 +59,9 @@ def summary_line(result: CheckResult) -> Line:
     return [(" · ".join(parts), ""), (" — ", "dim"), (verdict, style)]
 
 
-def render(result: CheckResult, out: TextIO, color: bool, *, show_waived: bool = False) -> None:
+def render(
+    result: CheckResult, out: TextIO, color: bool, *, show_waived: bool = False, omit_suppressed: bool = False
+) -> None:
     """Every finding no waiver covers, then the summary; ``show_waived``: the covered ones too,
     each with the waiver (otherwise only counted, with how to list them)."""
     lines: list[Line] = []
