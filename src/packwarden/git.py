@@ -126,3 +126,63 @@ def read_blobs(cwd: str, oids: Sequence[str], max_bytes: int) -> dict[str, bytes
         out.close()
         process.wait()
     return blobs
+
+
+def resolve_commit(cwd: str, ref: str) -> str:
+    """The full id of the commit ``ref`` names; GitError when it names none."""
+    try:
+        out = run_git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"], cwd)
+    except GitError:
+        out = b""
+    found = out.decode("ascii", "replace").strip()
+    if not found:
+        raise GitError(f"{ref}: not a commit in this repository")
+    return found
+
+
+def tree_entries(cwd: str, commit: str) -> list[IndexEntry]:
+    """Every entry of ``commit``'s tree below ``cwd`` (mode, object id, path relative to ``cwd``)."""
+    entries = []
+    for record in _split_z(run_git(["ls-tree", "-r", "-z", "--end-of-options", commit], cwd)):
+        meta, _, path = record.partition("\t")
+        mode, _, oid = meta.split(" ")
+        entries.append(IndexEntry(path, mode, oid))
+    return entries
+
+
+def changed_paths(cwd: str, base: str, head: str) -> list[str]:
+    """Paths below ``cwd`` (relative to it) that differ between the commits ``base`` and ``head``."""
+    out = run_git(["diff", "--name-only", "-z", "--no-renames", "--relative", base, head, "--"], cwd)
+    return _split_z(out)
+
+
+class LoggedCommit(Record):
+    sha: str
+    message: str  # as git stores it
+    paths: tuple[str, ...]  # changed by it (against its first parent; none for a merge), relative to cwd
+
+
+def commit_log(cwd: str, revisions: Sequence[str]) -> list[LoggedCommit]:
+    """The commits ``revisions`` (``A..B``, or ``B`` for its whole history) names, newest first,
+    each with its message and changed paths: one ``git log`` process.
+
+    Read with ``--raw -z``: every path follows its own ``:mode ...`` field, so a message or a
+    path, whatever it holds, is never taken for the other.
+    """
+    args = ["log", "-z", "--raw", "--no-renames", "--no-abbrev", "--relative", "--format=%H%x00%B"]
+    tokens = run_git([*args, *revisions, "--"], cwd).split(b"\0")
+    commits: list[LoggedCommit] = []
+    index = 0
+    while index + 1 < len(tokens):
+        sha = tokens[index].strip(b"\n").decode("ascii")
+        if not sha:
+            index += 1
+            continue
+        message = tokens[index + 1].decode("utf-8", "replace")
+        index += 2
+        paths: list[str] = []
+        while index + 1 < len(tokens) and tokens[index].lstrip(b"\n").startswith(b":"):
+            paths.append(tokens[index + 1].decode("utf-8", "surrogateescape"))
+            index += 2
+        commits.append(LoggedCommit(sha, message, tuple(paths)))
+    return commits

@@ -28,6 +28,8 @@ DEFAULTS = {
     "color": "auto",
     "hook": False,
     "show_waived": False,
+    "from_ref": None,
+    "to_ref": None,
 }
 
 
@@ -48,11 +50,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--show-waived", action="store_true", help="list the findings a waiver covers too, each with its waiver"
     )
+    parser.add_argument(
+        "--from-ref", metavar="REF", help="range mode: check what changed after this commit (with --to-ref)"
+    )
+    parser.add_argument(
+        "--to-ref", metavar="REF", help="range mode: check the changed units as this commit holds them, read from git"
+    )
     add_color(parser)
     parser.add_argument("--hook", action="store_true", help="==SUPPRESS==")  # argparse.SUPPRESS: policy-check's
 
 
 def run(args: argparse.Namespace | SimpleNamespace) -> int:
+    from packwarden.cli.range_check import range_requested, run_range
+
+    refs = range_requested(args)
+    if refs is not None:
+        return run_range(args, *refs)
     from packwarden.api import check
     from packwarden.cli.outputs import planned, write_reports
 

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 COMMANDS = {
     "check": ("packwarden.cli.check", "check files against the effective policy"),
     "gate": ("packwarden.cli.gate", "the commit-msg gate: block a commit whose staged files have blocking findings"),
+    "commits": ("packwarden.cli.commits", "check every commit message of a range FROM..TO against the message rules"),
     "packs": ("packwarden.cli.packs", "list, show, compare and try policy packs"),
     "effective": ("packwarden.cli.effective", "show the effective policy and where each value came from"),
     "explain": ("packwarden.cli.explain", "explain a rule: what it checks, why, bad and good examples"),
