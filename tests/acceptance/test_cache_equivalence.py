@@ -371,7 +371,7 @@ def _apply(repo: Path, step: Step, home: Path) -> Chunks:
         else:
             answers.write_text(text, encoding="utf-8")
         if staged:
-            git(repo, "add", "-A", "--", ANSWERS_PATH)
+            git(repo, "add", "-A", "--", ".packwarden")  # a deleted file that was never there: no pathspec error
         return [] if text is None else [[ANSWERS_PATH]]
     if kind == "waivers":
         _, choice, staged = step
@@ -451,6 +451,8 @@ def _observe(cli: Cli, repo: Path, chunks: Chunks, *, fresh: bool) -> dict[str, 
 @example(sequence=[("partly-staged", MEMBERS[0], "deleted", "fenced")])
 # a gate memo of a check of skill a: skill c, staged, was read by the registry but never checked.
 @example(sequence=[("manifest", SKILLS[1], "bad", False), ("stage-all",), ("status", SKILLS[0], "draft", False)])
+# an answers file deleted and staged that was never written;
+@example(sequence=[("answers", "deleted", True)])
 # answers written, staged, changed on disk only, broken and deleted: the policy, the plan and the step follow.
 @example(
     sequence=[
