@@ -13,26 +13,15 @@ from pathlib import Path
 import pytest
 
 from tests.acceptance.conftest import configured_repo, pre_commit, run_git, run_tool
+from tests.support.gated import GOOD, WAIVER, commit_through_hooks, gated_repo
 from tests.support.gitrepo import git, make_repo, write_files
 
 BAD = "name: Bad Name\nversion: 1.0.0\nstatus: draft\ndescription: a skill with a bad name\n"
 WORSE = "name: Worse Name\nversion: 1.0.0\nstatus: draft\ndescription: another skill with a bad name\n"
-GOOD = "name: good.skill\nversion: 1.0.0\nstatus: draft\ndescription: a skill that is fine\n"
-WAIVER = "Policy-Waiver: skill.name-format the legacy importer needs this exact name until it is rewritten"
 
 
-def _repo(tmp_path: Path, config: str = "mode: block\n", files: dict[str, str] | None = None) -> Path:
-    repo = make_repo(
-        tmp_path / "repo", {".packwarden/policy.yml": config, "skills/ok/skill.yaml": GOOD, **(files or {})}
-    )
-    assert run_tool(repo, "packwarden", "install-hooks").returncode == 0
-    return repo
-
-
-def _commit(repo: Path, files: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    write_files(repo, files)
-    git(repo, "add", "-A")
-    return run_git(repo, "commit", "-q", *args)
+_repo = gated_repo
+_commit = commit_through_hooks
 
 
 def _head(repo: Path) -> str:
